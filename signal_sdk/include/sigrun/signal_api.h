@@ -1,0 +1,211 @@
+/*
+ * sigrun/signal_api.h — the stable C ABI between the sigrun runner (the host)
+ * and a signal engine living in a shared library (the plugin).
+ *
+ * Read this file top to bottom: it is the whole contract. Plain C (C11 and
+ * C++20), fixed-width types, no C++ types, no exceptions across it.
+ *
+ * Threads named in the annotations:
+ *   [load-thread]     the runner thread that loads a library and creates the
+ *                     engine: the main thread at start-up, the hot-swap thread
+ *                     later. Never the dispatch thread.
+ *   [dispatch-thread] the one runner thread that calls signal_on_data for an
+ *                     engine. All signal_on_data calls for one handle come from
+ *                     it, one at a time, in journal order.
+ *   [thread-safe]     any thread, including threads the engine started itself.
+ *
+ * Lifetime of one engine:
+ *   signal_plugin_info()          [load-thread]  checked before anything else
+ *   signal_create(host, config)   [load-thread]
+ *   signal_restore(...)           [dispatch-thread] optional, at a hot swap
+ *   signal_on_data(...) * N       [dispatch-thread]
+ *   signal_snapshot(...)          [dispatch-thread] optional, at a hot swap
+ *   signal_destroy(handle)        [load-thread or dispatch-thread], never
+ *                                 concurrently with another call on that handle
+ *   dlclose()                     only after signal_destroy returned AND every
+ *                                 frame the engine retained was released.
+ *
+ * Versioning and growth:
+ *   - SIGRUN_ABI_VERSION_MAJOR changes only on a break; the runner refuses a
+ *     plugin whose major differs, naming both versions.
+ *   - A minor bump adds fields at the END of a struct or a new optional entry
+ *     point found by name with dlsym; both sides read `struct_size` before
+ *     touching a field that may be newer than they are.
+ */
+#ifndef SIGRUN_SIGNAL_API_H
+#define SIGRUN_SIGNAL_API_H
+
+#include <stdint.h>
+
+#include "sigrun/messages.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SIGRUN_ABI_VERSION_MAJOR 1
+#define SIGRUN_ABI_VERSION_MINOR 0
+/* Both halves in one word, as sigrun_host_api::abi_version carries it. */
+#define SIGRUN_ABI_VERSION ((uint32_t)((SIGRUN_ABI_VERSION_MAJOR << 16) | SIGRUN_ABI_VERSION_MINOR))
+
+/* Marks the plugin's exported entry points; plugins are built with
+ * -fvisibility=hidden so that these are the only symbols they export. */
+#if defined(__GNUC__)
+#define SIGRUN_EXPORT __attribute__((visibility("default")))
+#else
+#define SIGRUN_EXPORT
+#endif
+
+/* How the engine receives `data` in signal_on_data. Fixed when the plugin is
+ * built (ENABLE_ZERO_COPY) and reported in sigrun_plugin_info::handoff. */
+typedef enum sigrun_handoff {
+    /* The engine copies what it keeps before signal_on_data returns. Runs on
+     * any runner. */
+    SIGRUN_HANDOFF_COPY = 0,
+    /* The engine may keep `data` after the call by retaining the frame with
+     * host->frame_retain and releasing it later with host->frame_release.
+     * Needs a runner built with ENABLE_ZERO_COPY=ON; any other runner refuses
+     * the plugin at load time with an error naming both modes. */
+    SIGRUN_HANDOFF_FRAME_REF = 1
+} sigrun_handoff;
+
+typedef enum sigrun_log_level {
+    SIGRUN_LOG_DEBUG = 0,
+    SIGRUN_LOG_INFO = 1,
+    SIGRUN_LOG_WARN = 2,
+    SIGRUN_LOG_ERROR = 3
+} sigrun_log_level;
+
+/* What the plugin is. Returned by signal_plugin_info(); owned by the plugin,
+ * static storage, valid until the library is closed. */
+typedef struct sigrun_plugin_info {
+    /* Read first, before any other field: the runner refuses the plugin when
+     * this differs from its own SIGRUN_ABI_VERSION_MAJOR. */
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    /* sizeof(sigrun_plugin_info) the plugin was built with. */
+    uint32_t struct_size;
+    /* A sigrun_handoff value. */
+    uint32_t handoff;
+    /* Plugin name and version, NUL-terminated, never NULL. For logs and the
+     * runner summary. */
+    const char* name;
+    const char* version;
+    /* Version of the byte format written by signal_snapshot. 0 means the
+     * plugin carries no state across a hot swap. State is carried only
+     * between two plugins that report the same non-zero state_version. */
+    uint32_t state_version;
+    uint32_t reserved; /* zero */
+} sigrun_plugin_info;
+
+/* The host's services, given to signal_create. Owned by the host; the pointer
+ * and every function in it stay valid until signal_destroy returns. The
+ * plugin may keep the pointer in its engine state. */
+typedef struct sigrun_host_api {
+    /* SIGRUN_ABI_VERSION of the runner. */
+    uint32_t abi_version;
+    /* sizeof(sigrun_host_api) the runner was built with: a function pointer
+     * that lies beyond it does not exist. */
+    uint32_t struct_size;
+    /* Opaque, passed back as the first argument of every function below.
+     * One per engine instance. */
+    void* host_ctx;
+
+    /* Write one line to the runner's log, tagged with the engine's name.
+     * `message` is NUL-terminated and copied before the call returns.
+     * [thread-safe] */
+    void (*log)(void* host_ctx, int32_t level, const char* message);
+
+    /* Publish one factor value. The runner stamps it with the engine's name
+     * and the sequence and receive time of the frame being handled, and
+     * writes it to the signals journal as a sigrun_factor.
+     * `factor` and `instrument` are NUL-terminated, copied (truncated to
+     * SIGRUN_NAME_LEN / SIGRUN_INSTRUMENT_LEN) before the call returns.
+     * Returns 0 when written, non-zero when refused (called outside
+     * signal_on_data, or the signals journal could not take it; the reason
+     * is logged by the runner).
+     * [dispatch-thread], only from inside signal_on_data. */
+    int32_t (*emit)(void* host_ctx, const char* factor, const char* instrument, double value);
+
+    /* Keep the frame that `data` points into alive after signal_on_data
+     * returns: the journal writer will not overwrite it until the matching
+     * frame_release. `data` must be the `data` argument of the current
+     * signal_on_data call. Returns 0 on success, non-zero when the runner
+     * cannot retain it (copy-mode runner, or not a journal frame).
+     * Each successful retain needs exactly one frame_release. Engines built
+     * with the C++ SDK never call this directly: the SDK's shared_ptr does.
+     * [dispatch-thread], only from inside signal_on_data. */
+    int32_t (*frame_retain)(void* host_ctx, const void* data);
+
+    /* Drop one reference taken with frame_retain. After the last release
+     * the engine must not read `data` again. Must happen before
+     * signal_destroy returns: the runner reports and force-releases frames
+     * an engine still holds after destroy, as a bug in the engine.
+     * [thread-safe] */
+    void (*frame_release)(void* host_ctx, const void* data);
+} sigrun_host_api;
+
+/* ---- Entry points every plugin exports (extern "C", default visibility) ---- */
+
+/* Identify the plugin. Called before signal_create and before any other
+ * field of the result is trusted. Never returns NULL.
+ * [load-thread] */
+SIGRUN_EXPORT const sigrun_plugin_info* signal_plugin_info(void);
+
+/* Create one engine instance.
+ *   host        the host's services, valid until signal_destroy returns.
+ *   config_json the engine's own "config" object from the runner config,
+ *               NUL-terminated JSON text, valid for this call only
+ *               ("{}" when the runner config has none).
+ * Returns an opaque handle, or NULL on failure after logging the reason
+ * through host->log. The runner then refuses the engine (at start) or keeps
+ * the old one (at a hot swap).
+ * [load-thread] */
+SIGRUN_EXPORT void* signal_create(const sigrun_host_api* host, const char* config_json);
+
+/* Handle one market-data frame: the hot path.
+ *   type  a SIGRUN_MSG_* id (101 Depth, 103 Trade); ignore ids you do not
+ *         know, more may be added.
+ *   data  the message inside the journal frame, e.g. a const sigrun_depth*.
+ *         Read-only. Valid for the duration of this call only, unless
+ *         retained with host->frame_retain (frame-ref plugins).
+ * Must not throw (the C++ SDK catches and reports) and must not block.
+ * [dispatch-thread] */
+SIGRUN_EXPORT void signal_on_data(void* handle, int type, const void* data);
+
+/* Destroy the engine. Joins every thread the engine started and releases
+ * every frame it retained before returning. `handle` is never used again.
+ * [load-thread or dispatch-thread], never concurrently with other calls on
+ * the same handle. */
+SIGRUN_EXPORT void signal_destroy(void* handle);
+
+/* ---- Optional entry points, looked up with dlsym; absent is fine ---- */
+
+/* Serialize the engine's state for a hot swap to a library that reports the
+ * same state_version. Writes at most `capacity` bytes to `buffer` and
+ * returns the number of bytes the state needs: when that is larger than
+ * `capacity`, nothing useful was written and the runner calls again with a
+ * buffer of at least that size. Returns a negative value on failure (the
+ * swap then falls back to warm-up or goes ahead with a fresh engine).
+ * [dispatch-thread], between two signal_on_data calls. */
+SIGRUN_EXPORT int64_t signal_snapshot(void* handle, void* buffer, uint64_t capacity);
+
+/* Load state written by signal_snapshot of the same state_version into a
+ * freshly created engine. `state` is valid for this call only. Returns 0 on
+ * success; non-zero aborts the swap and keeps the old engine running.
+ * [dispatch-thread], before the engine's first signal_on_data. */
+SIGRUN_EXPORT int32_t signal_restore(void* handle, const void* state, uint64_t size);
+
+/* Function-pointer types of the entry points, for the runner's dlsym. */
+typedef const sigrun_plugin_info* (*sigrun_plugin_info_fn)(void);
+typedef void* (*sigrun_create_fn)(const sigrun_host_api* host, const char* config_json);
+typedef void (*sigrun_on_data_fn)(void* handle, int type, const void* data);
+typedef void (*sigrun_destroy_fn)(void* handle);
+typedef int64_t (*sigrun_snapshot_fn)(void* handle, void* buffer, uint64_t capacity);
+typedef int32_t (*sigrun_restore_fn)(void* handle, const void* state, uint64_t size);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SIGRUN_SIGNAL_API_H */
