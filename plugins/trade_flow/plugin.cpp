@@ -1,0 +1,94 @@
+// The trade_flow engine: signed trade-volume imbalance and VWAP per instrument
+// over a rolling window (see trade_flow_calculator.hpp for the formulas and
+// docs/engines.md for the factors and config keys).
+//
+// Factors emitted on every accepted trade of an instrument:
+//   "trade_imbalance"  in [-1, 1]
+//   "vwap"             quote currency
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "sigrun/engine.hpp"
+#include "trade_flow_calculator.hpp"
+#include "trade_flow_config.hpp"
+
+namespace sigrun::plugins {
+namespace {
+
+std::string_view instrument_of(const sigrun_trade& trade) noexcept {
+    return {trade.instrument, ::strnlen(trade.instrument, sizeof trade.instrument)};
+}
+
+// Lets the per-instrument map be searched with a string_view: no allocation
+// on the hot path once an instrument has been seen.
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
+class TradeFlowEngine final : public Engine {
+public:
+    TradeFlowEngine(Host host, const nlohmann::json& config)
+        : Engine(host), config_(parse_trade_flow_config(config)) {}
+
+    void on_trade(std::shared_ptr<const Trade> trade) override {
+        const std::string_view name = instrument_of(*trade);
+        Instrument& instrument = instrument_for(name);
+        if (!instrument.calculator.update(*trade)) {
+            if (!instrument.warned_rejected) {
+                instrument.warned_rejected = true;
+                log(SIGRUN_LOG_WARN, "trade_flow: " + std::string(name) +
+                                         ": ignoring trades whose price or size is not a "
+                                         "positive number (first seen: price " +
+                                         std::to_string(trade->price) + ", size " +
+                                         std::to_string(trade->size) + ")");
+            }
+            return;
+        }
+        if (const auto imbalance = instrument.calculator.trade_imbalance()) {
+            emit("trade_imbalance", name, *imbalance);
+        }
+        if (const auto vwap = instrument.calculator.vwap()) {
+            emit("vwap", name, *vwap);
+        }
+        if (instrument.calculator.dropped_early() > 0 && !instrument.warned_dropped) {
+            instrument.warned_dropped = true;
+            log(SIGRUN_LOG_WARN,
+                "trade_flow: " + std::string(name) +
+                    ": more trades arrived within window_ns than window_capacity (" +
+                    std::to_string(config_.capacity) +
+                    ") holds; the oldest leave the window early. Raise window_capacity.");
+        }
+    }
+
+private:
+    struct Instrument {
+        explicit Instrument(const TradeFlowConfig& config) : calculator(config) {}
+        TradeFlowCalculator calculator;
+        bool warned_dropped = false;
+        bool warned_rejected = false;
+    };
+
+    Instrument& instrument_for(std::string_view name) {
+        if (auto it = instruments_.find(name); it != instruments_.end()) {
+            return it->second;
+        }
+        // First trade of a new instrument: the only allocation, once.
+        return instruments_.try_emplace(std::string(name), config_).first->second;
+    }
+
+    TradeFlowConfig config_;
+    std::unordered_map<std::string, Instrument, StringHash, std::equal_to<>> instruments_;
+};
+
+}  // namespace
+}  // namespace sigrun::plugins
+
+SIGRUN_EXPORT_ENGINE(sigrun::plugins::TradeFlowEngine, "trade_flow", "0.1.0")
