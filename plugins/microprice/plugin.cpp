@@ -6,7 +6,6 @@
 //   "microprice", "imbalance_l1", and when levels N > 1
 //   "imbalance_l<N>", "weighted_mid_l<N>".
 // Stateless per book, so no per-instrument state is kept.
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,8 +28,7 @@ public:
           weighted_mid_ln_name_("weighted_mid_l" + std::to_string(calculator_.levels())) {}
 
     void on_depth(std::shared_ptr<const Depth> book) override {
-        const std::string_view instrument{book->instrument,
-                                          ::strnlen(book->instrument, sizeof book->instrument)};
+        const std::string_view instrument = field_text(book->instrument);
         const BookPressure values = calculator_.compute(*book);
         if (values.microprice) emit("microprice", instrument, *values.microprice);
         if (values.imbalance_l1) emit("imbalance_l1", instrument, *values.imbalance_l1);
@@ -51,4 +49,4 @@ private:
 }  // namespace
 }  // namespace sigrun::plugins
 
-SIGRUN_EXPORT_ENGINE(sigrun::plugins::MicropriceEngine, "microprice", "0.1.0")
+SIGRUN_EXPORT_ENGINE(sigrun::plugins::MicropriceEngine, "microprice", "0.1.0");

@@ -5,7 +5,6 @@
 // (which only sets the baseline):
 //   "ofi_l1" .. "ofi_l<levels>"  windowed OFI at each level, base-asset units
 //   "mlofi"                      their sum (only when levels > 1)
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,10 +19,6 @@
 
 namespace sigrun::plugins {
 namespace {
-
-std::string_view instrument_of(const sigrun_depth& book) noexcept {
-    return {book.instrument, ::strnlen(book.instrument, sizeof book.instrument)};
-}
 
 // Lets the per-instrument map be searched with a string_view: no allocation
 // on the hot path once an instrument has been seen.
@@ -44,11 +39,11 @@ public:
     }
 
     void on_depth(std::shared_ptr<const Depth> book) override {
-        Instrument& instrument = instrument_for(instrument_of(*book));
+        const std::string_view name = field_text(book->instrument);
+        Instrument& instrument = instrument_for(name);
         if (!instrument.calculator.update(*book)) {
             return;  // first book of this instrument: baseline only
         }
-        const std::string_view name = instrument_of(*book);
         for (int level = 1; level <= config_.levels; ++level) {
             emit(level_factor_names_[level - 1], name, instrument.calculator.ofi(level));
         }
@@ -88,4 +83,4 @@ private:
 }  // namespace
 }  // namespace sigrun::plugins
 
-SIGRUN_EXPORT_ENGINE(sigrun::plugins::OfiEngine, "ofi", "0.1.0")
+SIGRUN_EXPORT_ENGINE(sigrun::plugins::OfiEngine, "ofi", "0.1.0");

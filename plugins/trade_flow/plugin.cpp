@@ -5,7 +5,6 @@
 // Factors emitted on every accepted trade of an instrument:
 //   "trade_imbalance"  in [-1, 1]
 //   "vwap"             quote currency
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,10 +18,6 @@
 
 namespace sigrun::plugins {
 namespace {
-
-std::string_view instrument_of(const sigrun_trade& trade) noexcept {
-    return {trade.instrument, ::strnlen(trade.instrument, sizeof trade.instrument)};
-}
 
 // Lets the per-instrument map be searched with a string_view: no allocation
 // on the hot path once an instrument has been seen.
@@ -39,7 +34,7 @@ public:
         : Engine(host), config_(parse_trade_flow_config(config)) {}
 
     void on_trade(std::shared_ptr<const Trade> trade) override {
-        const std::string_view name = instrument_of(*trade);
+        const std::string_view name = field_text(trade->instrument);
         Instrument& instrument = instrument_for(name);
         if (!instrument.calculator.update(*trade)) {
             if (!instrument.warned_rejected) {
@@ -91,4 +86,4 @@ private:
 }  // namespace
 }  // namespace sigrun::plugins
 
-SIGRUN_EXPORT_ENGINE(sigrun::plugins::TradeFlowEngine, "trade_flow", "0.1.0")
+SIGRUN_EXPORT_ENGINE(sigrun::plugins::TradeFlowEngine, "trade_flow", "0.1.0");
