@@ -1,0 +1,115 @@
+// sigrun/host.hpp — sigrun::Host, a thin C++ view of the runner's services
+// (sigrun_host_api). Header-only, part of the SDK; engines usually reach it
+// through sigrun::Engine::emit/log rather than directly.
+#ifndef SIGRUN_HOST_HPP
+#define SIGRUN_HOST_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "sigrun/signal_api.h"
+
+namespace sigrun {
+
+namespace detail {
+
+// A NUL-terminated copy of a string_view, for handing text to the C ABI.
+// Text shorter than InlineCapacity is copied into the object itself, so the
+// hot path (emit with short factor and instrument names) never allocates;
+// longer text goes to the heap, and if even that fails it is truncated rather
+// than thrown, because every caller is noexcept.
+template <std::size_t InlineCapacity>
+class NulTerminated {
+    static_assert(InlineCapacity > 1, "room for at least one character and the NUL");
+
+public:
+    explicit NulTerminated(std::string_view text) noexcept {
+        if (text.size() < InlineCapacity) {
+            store_inline(text);
+            return;
+        }
+        try {
+            heap_.assign(text.data(), text.size());
+            c_str_ = heap_.c_str();
+        } catch (...) {
+            store_inline(text.substr(0, InlineCapacity - 1));
+        }
+    }
+    NulTerminated(const NulTerminated&) = delete;
+    NulTerminated& operator=(const NulTerminated&) = delete;
+
+    const char* c_str() const noexcept { return c_str_; }
+
+private:
+    void store_inline(std::string_view text) noexcept {
+        if (!text.empty()) {
+            std::memcpy(inline_, text.data(), text.size());
+        }
+        inline_[text.size()] = '\0';
+        c_str_ = inline_;
+    }
+
+    char inline_[InlineCapacity];
+    std::string heap_;
+    const char* c_str_ = inline_;
+};
+
+}  // namespace detail
+
+// Copyable handle to the host's services. Holds the pointer only: the
+// sigrun_host_api it points to is owned by the runner and stays valid until
+// signal_destroy returns (see signal_api.h). A Host built from nullptr is
+// inert: log does nothing and emit returns false.
+class Host {
+public:
+    explicit Host(const sigrun_host_api* api) noexcept : api_(api) {}
+
+    // Writes one line to the runner's log. [thread-safe]
+    void log(sigrun_log_level level, std::string_view message) const noexcept {
+        if (api_ == nullptr || api_->log == nullptr) {
+            return;
+        }
+        const detail::NulTerminated<kLogInlineCapacity> text(message);
+        api_->log(api_->host_ctx, static_cast<std::int32_t>(level), text.c_str());
+    }
+
+    // Publishes one factor value; true when the host wrote it. The runner
+    // refuses (false) outside signal_on_data, so call it only from on_depth /
+    // on_trade. [dispatch-thread]
+    bool emit(std::string_view factor, std::string_view instrument, double value) const noexcept {
+        if (api_ == nullptr || api_->emit == nullptr) {
+            return false;
+        }
+        const detail::NulTerminated<kNameInlineCapacity> factor_text(factor);
+        const detail::NulTerminated<kNameInlineCapacity> instrument_text(instrument);
+        return api_->emit(api_->host_ctx, factor_text.c_str(), instrument_text.c_str(), value) == 0;
+    }
+
+    // True when the host offers frame_retain/frame_release, i.e. frame-ref
+    // handoff can work with it: the struct is large enough to contain them
+    // and both are set.
+    bool can_retain_frames() const noexcept {
+        return api_ != nullptr &&
+               api_->struct_size >= offsetof(sigrun_host_api, frame_release) + sizeof(api_->frame_release) &&
+               api_->frame_retain != nullptr && api_->frame_release != nullptr;
+    }
+
+    const sigrun_host_api* api() const noexcept { return api_; }
+
+private:
+    // Log lines up to this length go out without a heap allocation.
+    static constexpr std::size_t kLogInlineCapacity = 256;
+    // The runner keeps at most SIGRUN_NAME_LEN / SIGRUN_INSTRUMENT_LEN
+    // characters; twice that leaves room for the host to see (and report)
+    // a name that is too long instead of silently receiving a cut one.
+    static constexpr std::size_t kNameInlineCapacity = 2 * SIGRUN_NAME_LEN;
+
+    const sigrun_host_api* api_;
+};
+
+}  // namespace sigrun
+
+#endif  // SIGRUN_HOST_HPP
