@@ -24,9 +24,20 @@ function(sigrun_add_gtest target)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE GTest::gtest GTest::gtest_main Threads::Threads ${ARG_LIBS})
+  # Plain 0/1 here: SIGRUN_SANITIZE holds a comma ("address,undefined") that
+  # would split a generator expression.
+  if(SIGRUN_MEMCHECK)
+    set(memcheck 1)
+  else()
+    set(memcheck 0)
+  endif()
+  if(SIGRUN_SANITIZE)
+    set(sanitized 1)
+  else()
+    set(sanitized 0)
+  endif()
   target_compile_definitions(${target} PRIVATE
-      SIGRUN_TEST_MEMCHECK=$<BOOL:${SIGRUN_MEMCHECK}>
-      SIGRUN_TEST_SANITIZED=$<BOOL:${SIGRUN_SANITIZE}>)
+      SIGRUN_TEST_MEMCHECK=${memcheck} SIGRUN_TEST_SANITIZED=${sanitized})
   if(SIGRUN_TEST_WRAPPER)
     set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR "${SIGRUN_TEST_WRAPPER}")
   endif()
@@ -37,7 +48,10 @@ function(sigrun_add_gtest target)
   if(NOT labels)
     set(labels unit)
   endif()
+  # A list value must be escaped so that PROPERTIES keeps it as one value.
+  string(REPLACE ";" "\\;" labels "${labels}")
   gtest_discover_tests(${target}
+      TEST_PREFIX "${target}."
       PROPERTIES LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT}
       DISCOVERY_TIMEOUT 120
       DISCOVERY_MODE PRE_TEST)
