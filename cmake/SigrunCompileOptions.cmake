@@ -1,5 +1,6 @@
 # Warnings, sanitizers and the handoff mode, applied to every sigrun target.
-add_compile_options(-Wall -Wextra -Wshadow -Wnon-virtual-dtor -fno-omit-frame-pointer)
+add_compile_options(-Wall -Wextra -Wshadow -fno-omit-frame-pointer
+                    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
 
 if(SIGRUN_SANITIZE)
   if(SIGRUN_SANITIZE MATCHES "thread" AND SIGRUN_SANITIZE MATCHES "address")

@@ -1,0 +1,76 @@
+// runner/src/dispatcher.hpp — the dispatch loop: md journal frames, in
+// journal order, to every engine through signal_on_data.
+//
+// Owner mode (the runner writes md.journal itself): each frame is pinned for
+// the whole round of engine calls — one retain/release per frame, not per
+// engine — so its bytes cannot change under an engine even when the writer
+// is fast and the ring small. Engines built for frame-ref handoff extend the
+// pin through EngineHost. External mode (another process owns md.journal):
+// frames are copied out with the seqlock read into a private buffer, and
+// engines cannot retain them (the SDK falls back to a copy).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine_instance.hpp"
+#include "sigrun/journal/reader.hpp"
+
+namespace sigrun::runner {
+
+struct DispatchCounts {
+    std::uint64_t depth = 0;
+    std::uint64_t trade = 0;
+    std::uint64_t rejected = 0;  // wrong length for its type, or unknown type
+    std::uint64_t lost = 0;      // overwritten before the dispatcher read them
+};
+
+class Dispatcher {
+public:
+    // `reader` is positioned where dispatch starts. With a writable mapping
+    // it reads pinned; otherwise it copies.
+    explicit Dispatcher(journal::Reader reader);
+
+    // Engines are added before run() [load-thread].
+    void add_engine(std::unique_ptr<EngineInstance> engine);
+
+    // Dispatches until `stop` is set or every frame up to `end_sequence` has
+    // been dispatched (the feed sets it when its source is exhausted).
+    void run(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& end_sequence);
+
+    // Next sequence to dispatch: everything before it was read (and, in owner
+    // mode, is pinned or done). The feed's back-pressure reads it.
+    [[nodiscard]] const std::atomic<std::uint64_t>& position() const noexcept { return position_; }
+
+    // Names of the engines that hold a retained frame in `slot` [thread-safe].
+    [[nodiscard]] std::vector<std::string> holders_of(std::uint64_t slot) const;
+
+    [[nodiscard]] const DispatchCounts& counts() const noexcept { return counts_; }
+    [[nodiscard]] const std::vector<std::unique_ptr<EngineInstance>>& engines() const noexcept { return engines_; }
+    // Destroys every engine (signal_destroy, frames released, dlclose).
+    void destroy_engines();
+
+private:
+    bool dispatch_one();  // false when nothing was there
+    void deliver(CurrentFrame& frame, std::uint32_t length);
+
+    journal::Reader reader_;
+    bool pinned_;
+    std::vector<std::unique_ptr<EngineInstance>> engines_;
+    mutable std::mutex engines_mutex_;  // guards engines_ against readers on other threads
+    std::atomic<std::uint64_t> position_;
+    DispatchCounts counts_;
+    std::uint64_t rejected_logged_ = 0;
+    // External mode's private copy of one frame; 64-byte aligned like a slot.
+    struct alignas(64) Buffer {
+        std::array<std::byte, journal::kMaxSlotSize> bytes;
+    };
+    std::unique_ptr<Buffer> buffer_;
+};
+
+}  // namespace sigrun::runner

@@ -1,0 +1,79 @@
+// runner/src/engine_host.hpp — the host side of the C ABI for one engine:
+// the sigrun_host_api table and what its callbacks do.
+//
+// One EngineHost per engine instance; its address is the host_ctx the
+// plugin passes back. It tracks, per journal slot, how many frames this
+// engine retained, so that the runner can name the engine holding a frame
+// and release what an engine leaked at destroy.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "factor_publisher.hpp"
+#include "sigrun/journal/pins.hpp"
+#include "sigrun/signal_api.h"
+
+namespace sigrun::runner {
+
+// The frame being handed to engines right now (dispatch thread).
+struct CurrentFrame {
+    std::uint64_t sequence = 0;
+    std::int64_t receive_time_ns = 0;
+    int type = 0;
+    const void* data = nullptr;
+    bool retainable = false;  // data is a pinned journal payload
+    std::uint64_t slot = 0;   // its slot, when retainable
+};
+
+class EngineHost {
+public:
+    // `pins` is the md journal's (null when frames cannot be retained, e.g.
+    // when an external process owns the journal).
+    EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins);
+    EngineHost(const EngineHost&) = delete;
+    EngineHost& operator=(const EngineHost&) = delete;
+
+    [[nodiscard]] const sigrun_host_api* api() const noexcept { return &api_; }
+    [[nodiscard]] const std::string& engine_name() const noexcept { return name_; }
+
+    // Bracket one signal_on_data call [dispatch-thread].
+    void enter(const CurrentFrame* frame) noexcept { current_ = frame; }
+    void leave() noexcept { current_ = nullptr; }
+
+    // Warm-up replays: emits are accepted and dropped [dispatch-thread or load-thread].
+    void set_discard_emits(bool discard) noexcept { discard_emits_ = discard; }
+
+    [[nodiscard]] std::uint64_t frames_held() const noexcept;
+    [[nodiscard]] std::uint32_t holds_on(std::uint64_t slot) const noexcept;
+    // Releases every frame still retained; returns how many. For after
+    // signal_destroy: anything left is a leak in the engine.
+    std::uint64_t release_all() noexcept;
+
+    [[nodiscard]] std::uint64_t emitted() const noexcept { return emitted_; }
+    [[nodiscard]] std::uint64_t emit_refused() const noexcept { return emit_refused_; }
+    [[nodiscard]] std::uint64_t retains() const noexcept { return retains_.load(); }
+
+private:
+    static void on_log(void* ctx, std::int32_t level, const char* message);
+    static std::int32_t on_emit(void* ctx, const char* factor, const char* instrument, double value);
+    static std::int32_t on_retain(void* ctx, const void* data);
+    static void on_release(void* ctx, const void* data);
+
+    sigrun_host_api api_{};
+    std::string name_;
+    FactorPublisher* publisher_;
+    const journal::Pins* pins_;
+    std::unique_ptr<std::atomic<std::uint32_t>[]> holds_;  // per md slot
+    std::uint64_t slots_ = 0;
+    const CurrentFrame* current_ = nullptr;
+    bool discard_emits_ = false;
+    std::uint64_t emitted_ = 0;
+    std::uint64_t emit_refused_ = 0;
+    std::atomic<std::uint64_t> retains_{0};
+    std::atomic<std::uint64_t> bad_releases_{0};
+};
+
+}  // namespace sigrun::runner

@@ -1,0 +1,122 @@
+#include "plugin_library.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace sigrun::runner {
+namespace {
+
+std::string dl_error() {
+    const char* e = ::dlerror();
+    return e != nullptr ? e : "unknown dlerror";
+}
+
+// A unique private name: the original stem, this process, a counter.
+std::filesystem::path private_copy_name(const std::filesystem::path& path, const std::filesystem::path& dir) {
+    static std::atomic<std::uint64_t> counter{0};
+    return dir / fmt::format("{}.{}.{}.so", path.stem().string(), ::getpid(), counter.fetch_add(1));
+}
+
+}  // namespace
+
+const char* handoff_name(std::uint32_t handoff) noexcept {
+    switch (handoff) {
+        case SIGRUN_HANDOFF_COPY: return "copy";
+        case SIGRUN_HANDOFF_FRAME_REF: return "frame-ref";
+        default: return "unknown";
+    }
+}
+
+std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& path,
+                                                   const std::filesystem::path& private_dir) {
+    const std::string name = path.string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        throw PluginError(fmt::format("plugin {}: no such file; build the plugin or fix the library path", name));
+    }
+    std::unique_ptr<PluginLibrary> lib(new PluginLibrary());
+    lib->path_ = path;
+    std::filesystem::create_directories(private_dir, ec);
+    lib->private_path_ = private_copy_name(path, private_dir);
+    // A real copy, not a link: a new inode that no later deploy can rewrite.
+    if (!std::filesystem::copy_file(path, lib->private_path_, std::filesystem::copy_options::overwrite_existing, ec)) {
+        throw PluginError(fmt::format("plugin {}: cannot copy to {} ({}); make the folder writable",
+                                      name, lib->private_path_.string(), ec.message()));
+    }
+    lib->handle_ = ::dlopen(lib->private_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (lib->handle_ == nullptr) {
+        throw PluginError(fmt::format("plugin {}: dlopen failed: {}; is it a shared library built for this machine?",
+                                      name, dl_error()));
+    }
+    auto symbol = [&](const char* sym) { return ::dlsym(lib->handle_, sym); };
+
+    auto* info_fn = reinterpret_cast<sigrun_plugin_info_fn>(symbol("signal_plugin_info"));
+    if (info_fn == nullptr) {
+        throw PluginError(fmt::format("plugin {}: does not export signal_plugin_info; not a sigrun plugin "
+                                      "(export the entry points with SIGRUN_EXPORT_ENGINE)", name));
+    }
+    lib->info_ = info_fn();
+    if (lib->info_ == nullptr) {
+        throw PluginError(fmt::format("plugin {}: signal_plugin_info() returned NULL; fix the plugin", name));
+    }
+    // The major version first: no other field is trusted before it matches.
+    if (lib->info_->abi_major != SIGRUN_ABI_VERSION_MAJOR) {
+        throw PluginError(fmt::format("plugin {}: built for sigrun ABI {}.{}, this runner speaks ABI {}.{}; "
+                                      "rebuild the plugin against this SDK",
+                                      name, lib->info_->abi_major, lib->info_->abi_minor,
+                                      SIGRUN_ABI_VERSION_MAJOR, SIGRUN_ABI_VERSION_MINOR));
+    }
+    if (lib->info_->struct_size < offsetof(sigrun_plugin_info, state_version)) {
+        throw PluginError(fmt::format("plugin {}: sigrun_plugin_info is {} bytes, too small for ABI {}; "
+                                      "rebuild the plugin against this SDK", name, lib->info_->struct_size,
+                                      SIGRUN_ABI_VERSION_MAJOR));
+    }
+    const std::uint32_t handoff = lib->info_->handoff;
+    if (handoff != SIGRUN_HANDOFF_COPY && handoff != SIGRUN_HANDOFF_FRAME_REF) {
+        throw PluginError(fmt::format("plugin {}: unknown handoff mode {}; rebuild the plugin against this SDK", name, handoff));
+    }
+    if (handoff == SIGRUN_HANDOFF_FRAME_REF && kRunnerHandoff != SIGRUN_HANDOFF_FRAME_REF) {
+        throw PluginError(fmt::format("plugin {}: built for frame-ref handoff but this runner was built for copy "
+                                      "handoff; rebuild the plugin with ENABLE_ZERO_COPY=OFF or use a runner "
+                                      "built with ENABLE_ZERO_COPY=ON", name));
+    }
+    lib->create = reinterpret_cast<sigrun_create_fn>(symbol("signal_create"));
+    lib->on_data = reinterpret_cast<sigrun_on_data_fn>(symbol("signal_on_data"));
+    lib->destroy = reinterpret_cast<sigrun_destroy_fn>(symbol("signal_destroy"));
+    for (const auto& [fn, sym] : {std::pair{reinterpret_cast<void*>(lib->create), "signal_create"},
+                                  std::pair{reinterpret_cast<void*>(lib->on_data), "signal_on_data"},
+                                  std::pair{reinterpret_cast<void*>(lib->destroy), "signal_destroy"}}) {
+        if (fn == nullptr) {
+            throw PluginError(fmt::format("plugin {}: does not export {}; every plugin must export "
+                                          "signal_plugin_info, signal_create, signal_on_data and signal_destroy",
+                                          name, sym));
+        }
+    }
+    lib->snapshot = reinterpret_cast<sigrun_snapshot_fn>(symbol("signal_snapshot"));
+    lib->restore = reinterpret_cast<sigrun_restore_fn>(symbol("signal_restore"));
+    return lib;
+}
+
+PluginLibrary::~PluginLibrary() {
+    if (handle_ != nullptr) ::dlclose(handle_);
+    if (!private_path_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove(private_path_, ec);
+    }
+}
+
+bool PluginLibrary::is_mapped(const std::filesystem::path& private_path) {
+    std::ifstream maps("/proc/self/maps");
+    const std::string needle = private_path.string();
+    for (std::string line; std::getline(maps, line);) {
+        if (line.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
+}  // namespace sigrun::runner

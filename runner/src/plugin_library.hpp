@@ -1,0 +1,74 @@
+// runner/src/plugin_library.hpp — one loaded signal plugin (PluginLoader).
+//
+// Loading, in this order, each step with its own one-line error:
+//   1. copy the file to a private, unique name (glibc's dlopen hands back the
+//      already-loaded object for a known path or (device, inode), so a new
+//      build at the same path would otherwise never load);
+//   2. dlopen(RTLD_NOW | RTLD_LOCAL): every symbol resolved now, nothing
+//      leaked into the global namespace (not RTLD_DEEPBIND: breaks ASan);
+//   3. signal_plugin_info(): ABI major checked before any other field, then
+//      the struct size and the handoff mode against this runner's build;
+//   4. the required entry points; snapshot/restore are optional.
+// Unloading: dlclose, then the private copy is deleted. is_mapped() tells
+// whether the object really left the process.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "sigrun/signal_api.h"
+
+namespace sigrun::runner {
+
+// A plugin that cannot be used. what() is one line naming the library, the
+// reason and the fix.
+class PluginError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The handoff mode this runner was built with.
+inline constexpr sigrun_handoff kRunnerHandoff =
+#if SIGRUN_ZERO_COPY
+    SIGRUN_HANDOFF_FRAME_REF;
+#else
+    SIGRUN_HANDOFF_COPY;
+#endif
+
+const char* handoff_name(std::uint32_t handoff) noexcept;
+
+class PluginLibrary {
+public:
+    // Loads `path` through a private copy placed in `private_dir`. Throws
+    // PluginError; on failure nothing stays loaded and no copy is left.
+    static std::unique_ptr<PluginLibrary> load(const std::filesystem::path& path,
+                                               const std::filesystem::path& private_dir);
+    ~PluginLibrary();
+    PluginLibrary(const PluginLibrary&) = delete;
+    PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    [[nodiscard]] const std::filesystem::path& private_path() const noexcept { return private_path_; }
+    [[nodiscard]] const sigrun_plugin_info& info() const noexcept { return *info_; }
+
+    sigrun_create_fn create = nullptr;
+    sigrun_on_data_fn on_data = nullptr;
+    sigrun_destroy_fn destroy = nullptr;
+    sigrun_snapshot_fn snapshot = nullptr;  // optional
+    sigrun_restore_fn restore = nullptr;    // optional
+
+    // True while a file mapping of `private_path` is in /proc/self/maps.
+    static bool is_mapped(const std::filesystem::path& private_path);
+
+private:
+    PluginLibrary() = default;
+
+    std::filesystem::path path_;
+    std::filesystem::path private_path_;
+    void* handle_ = nullptr;
+    const sigrun_plugin_info* info_ = nullptr;
+};
+
+}  // namespace sigrun::runner

@@ -1,0 +1,74 @@
+// runner/src/runner.hpp — the runner: journals, feed, engines, dispatch,
+// and the summary of a run.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "dispatcher.hpp"
+#include "factor_publisher.hpp"
+#include "feed.hpp"
+#include "sigrun/journal/pins.hpp"
+#include "sigrun/journal/writer.hpp"
+
+namespace sigrun::runner {
+
+struct EngineSummary {
+    std::string name;
+    std::string plugin;  // plugin name and version from signal_plugin_info
+    std::uint64_t frames = 0;
+    std::uint64_t factors = 0;
+    std::uint64_t p50_ns = 0, p99_ns = 0, max_ns = 0;
+};
+
+struct FactorValue {
+    std::string engine, factor, instrument;
+    double value = 0;
+};
+
+struct RunSummary {
+    std::uint64_t frames_written = 0;  // by the feed into md.journal
+    DispatchCounts dispatched;
+    std::uint64_t factors_published = 0;
+    std::uint64_t factors_failed = 0;
+    std::uint64_t frames_pinned_at_exit = 0;
+    std::uint64_t pin_waits = 0;
+    double seconds = 0;
+    std::vector<EngineSummary> engines;
+    std::vector<FactorValue> last_values;  // last value per engine/factor/instrument
+    std::string error;                     // why the run failed; empty when it did not
+};
+
+class Runner {
+public:
+    // Opens the journals and loads and creates every engine. Throws
+    // ConfigError, PluginError, journal::JournalError or market_data::DataError.
+    explicit Runner(RunnerConfig config);
+    ~Runner();
+
+    // Runs until the source is exhausted (and dispatched) or `stop` is set;
+    // then destroys the engines. Returns what happened.
+    RunSummary run(const std::atomic<bool>& stop);
+
+    [[nodiscard]] const RunnerConfig& config() const noexcept { return config_; }
+
+private:
+    Feed::Source make_source() const;
+    std::vector<FactorValue> read_last_factor_values() const;
+
+    RunnerConfig config_;
+    std::unique_ptr<journal::Writer> md_writer_;  // null when an external process writes md.journal
+    std::shared_ptr<journal::Mapping> md_mapping_;
+    std::unique_ptr<journal::Pins> md_pins_;
+    std::unique_ptr<FactorPublisher> publisher_;
+    std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+void print_summary(const RunSummary& summary, std::FILE* out);
+
+}  // namespace sigrun::runner
