@@ -14,7 +14,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,25 @@ struct DispatchCounts {
     std::uint64_t rejected = 0;  // wrong length for its type, or unknown type
     std::uint64_t lost = 0;      // overwritten before the dispatcher read them
 };
+
+// A replacement for one engine, prepared off the dispatch thread.
+struct SwapPlan {
+    std::size_t index = 0;                         // engine to replace
+    std::unique_ptr<EngineInstance> replacement;   // created, not yet live
+    bool carry_state = false;                      // snapshot old -> restore new at the switch
+    std::uint64_t replayed_until = 0;              // warm-up fed frames < this; 0 = no warm-up
+};
+
+struct SwapOutcome {
+    bool switched = false;
+    std::string error;                             // why not, when !switched
+    std::unique_ptr<EngineInstance> retired;       // the old engine, or the refused replacement
+    std::uint64_t first_live_sequence = 0;         // first frame the new engine gets live
+};
+
+// Describes a frame for the engines; false when it must not be dispatched
+// (unknown type, or a length that does not match its type).
+bool describe_frame(int type, std::uint32_t length, const void* data, CurrentFrame& frame) noexcept;
 
 class Dispatcher {
 public:
@@ -50,6 +71,20 @@ public:
     // Names of the engines that hold a retained frame in `slot` [thread-safe].
     [[nodiscard]] std::vector<std::string> holders_of(std::uint64_t slot) const;
 
+    // Switches engine `plan.index` to `plan.replacement` between two frames
+    // (on the dispatch thread while run() is active, else right here).
+    // Blocks until done. [thread-safe, one swap at a time]
+    SwapOutcome swap(SwapPlan plan);
+
+    // Identity of the library engine `index` runs now. [thread-safe]
+    [[nodiscard]] FileIdentity engine_identity(std::size_t index) const;
+    [[nodiscard]] std::size_t engine_count() const;
+    // True when engine `index` exports signal_snapshot for `state_version`. [thread-safe]
+    [[nodiscard]] bool can_carry_state(std::size_t index, std::uint32_t state_version) const;
+
+    // Time dispatch stood still for each switch (read once run() returned).
+    [[nodiscard]] const LatencyHistogram& swap_pauses() const noexcept { return swap_pauses_; }
+
     [[nodiscard]] const DispatchCounts& counts() const noexcept { return counts_; }
     [[nodiscard]] const std::vector<std::unique_ptr<EngineInstance>>& engines() const noexcept { return engines_; }
     // Destroys every engine (signal_destroy, frames released, dlclose).
@@ -58,6 +93,7 @@ public:
 private:
     bool dispatch_one();  // false when nothing was there
     void deliver(CurrentFrame& frame, std::uint32_t length);
+    void apply_pending_swap();  // with swap_mutex_ held
 
     journal::Reader reader_;
     bool pinned_;
@@ -66,6 +102,15 @@ private:
     std::atomic<std::uint64_t> position_;
     DispatchCounts counts_;
     std::uint64_t rejected_logged_ = 0;
+
+    // Swap hand-over between the swapper and the dispatch thread.
+    std::mutex swap_mutex_;
+    std::condition_variable swap_cv_;
+    std::optional<SwapPlan> pending_;
+    std::optional<SwapOutcome> outcome_;
+    std::atomic<bool> swap_pending_{false};
+    bool running_ = false;  // guarded by swap_mutex_
+    LatencyHistogram swap_pauses_;
     // External mode's private copy of one frame; 64-byte aligned like a slot.
     struct alignas(64) Buffer {
         std::array<std::byte, journal::kMaxSlotSize> bytes;

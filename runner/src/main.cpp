@@ -7,6 +7,7 @@
 // 2 bad command-line arguments.
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -18,14 +19,16 @@
 
 namespace {
 
-// SIGINT/SIGTERM stop the run; handled on a dedicated thread with sigwait so
-// that no async-signal-safety rules bind the handler.
+// SIGINT/SIGTERM stop the run, SIGHUP reloads changed engines; handled on a
+// dedicated thread with sigwait so that no async-signal-safety rules bind
+// the handling.
 class SignalWatcher {
 public:
     explicit SignalWatcher(std::atomic<bool>& stop) : stop_(stop) {
         sigemptyset(&set_);
         sigaddset(&set_, SIGINT);
         sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGHUP);
         sigaddset(&set_, SIGUSR2);  // our own wake-up at exit
         pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // inherited by every thread started after
         thread_ = std::thread([this] {
@@ -33,10 +36,22 @@ public:
                 int sig = 0;
                 if (sigwait(&set_, &sig) != 0) continue;
                 if (sig == SIGUSR2) return;
+                if (sig == SIGHUP) {
+                    const std::lock_guard lock(mutex_);
+                    if (runner_ != nullptr) {
+                        spdlog::info("SIGHUP received: reloading engines whose library changed");
+                        runner_->hot_swapper().request_reload();
+                    }
+                    continue;
+                }
                 spdlog::info("{} received: stopping, draining and destroying engines", sig == SIGINT ? "SIGINT" : "SIGTERM");
                 stop_.store(true);
             }
         });
+    }
+    void attach(sigrun::runner::Runner* runner) {
+        const std::lock_guard lock(mutex_);
+        runner_ = runner;
     }
     ~SignalWatcher() {
         pthread_kill(thread_.native_handle(), SIGUSR2);
@@ -45,6 +60,8 @@ public:
 
 private:
     std::atomic<bool>& stop_;
+    std::mutex mutex_;
+    sigrun::runner::Runner* runner_ = nullptr;
     sigset_t set_{};
     std::thread thread_;
 };
@@ -78,6 +95,11 @@ int main(int argc, char** argv) {
     SignalWatcher watcher(stop);
     try {
         sigrun::runner::Runner runner(sigrun::runner::load_config(config_path));
+        watcher.attach(&runner);
+        struct Detach {
+            SignalWatcher& w;
+            ~Detach() { w.attach(nullptr); }
+        } detach{watcher};
         if (check_only) {
             std::printf("sigrun: config %s is valid; %zu engine(s) loaded and created\n", config_path.c_str(),
                         runner.config().engines.size());

@@ -1,6 +1,7 @@
 #include "plugin_library.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +25,13 @@ std::filesystem::path private_copy_name(const std::filesystem::path& path, const
 
 }  // namespace
 
+FileIdentity file_identity(const std::filesystem::path& path) noexcept {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+            static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec};
+}
+
 const char* handoff_name(std::uint32_t handoff) noexcept {
     switch (handoff) {
         case SIGRUN_HANDOFF_COPY: return "copy";
@@ -43,6 +51,7 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
     lib->path_ = path;
     std::filesystem::create_directories(private_dir, ec);
     lib->private_path_ = private_copy_name(path, private_dir);
+    lib->identity_ = file_identity(path);
     // A real copy, not a link: a new inode that no later deploy can rewrite.
     if (!std::filesystem::copy_file(path, lib->private_path_, std::filesystem::copy_options::overwrite_existing, ec)) {
         throw PluginError(fmt::format("plugin {}: cannot copy to {} ({}); make the folder writable",

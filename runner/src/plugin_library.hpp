@@ -13,6 +13,7 @@
 // whether the object really left the process.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -39,6 +40,16 @@ inline constexpr sigrun_handoff kRunnerHandoff =
 
 const char* handoff_name(std::uint32_t handoff) noexcept;
 
+// What a deploy changes: a rename gives a new inode, a copy over the file a
+// new size or modification time.
+struct FileIdentity {
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileIdentity&) const = default;
+};
+// The identity of `path` now; all zero when it cannot be stat'ed.
+FileIdentity file_identity(const std::filesystem::path& path) noexcept;
+
 class PluginLibrary {
 public:
     // Loads `path` through a private copy placed in `private_dir`. Throws
@@ -52,6 +63,8 @@ public:
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
     [[nodiscard]] const std::filesystem::path& private_path() const noexcept { return private_path_; }
     [[nodiscard]] const sigrun_plugin_info& info() const noexcept { return *info_; }
+    // The original file's identity when it was copied.
+    [[nodiscard]] const FileIdentity& identity() const noexcept { return identity_; }
 
     sigrun_create_fn create = nullptr;
     sigrun_on_data_fn on_data = nullptr;
@@ -69,6 +82,7 @@ private:
     std::filesystem::path private_path_;
     void* handle_ = nullptr;
     const sigrun_plugin_info* info_ = nullptr;
+    FileIdentity identity_;
 };
 
 }  // namespace sigrun::runner

@@ -47,9 +47,11 @@ Runner::Runner(RunnerConfig config) : config_(std::move(config)) {
         dispatcher_->add_engine(
             std::make_unique<EngineInstance>(ec_, std::move(library), publisher_.get(), md_pins_.get()));
     }
+    swapper_ = std::make_unique<HotSwapper>(*dispatcher_, config_, publisher_.get(), md_pins_.get(), md_mapping_);
 }
 
 Runner::~Runner() {
+    if (swapper_) swapper_->stop();
     if (dispatcher_) dispatcher_->destroy_engines();
 }
 
@@ -92,13 +94,23 @@ RunSummary Runner::run(const std::atomic<bool>& stop) {
             end_sequence.store(md_writer_->last_sequence(), std::memory_order_release);
         });
     }
-    dispatcher_->run(stop, end_sequence);
+    swapper_->start();
+    // With a feed, a stop request stops the feed and the dispatcher drains
+    // what was written (end_sequence); reading an external journal, a stop
+    // stops dispatch directly.
+    static const std::atomic<bool> never{false};
+    dispatcher_->run(md_writer_ ? never : stop, end_sequence);
     if (feed_thread.joinable()) feed_thread.join();
+    swapper_->stop();
 
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     summary.frames_written = frames_written;
     summary.dispatched = dispatcher_->counts();
     summary.error = feed_error;
+    summary.swaps = swapper_->stats();
+    summary.swap_pause_p50_ns = dispatcher_->swap_pauses().percentile(0.50);
+    summary.swap_pause_p99_ns = dispatcher_->swap_pauses().percentile(0.99);
+    summary.swap_pause_max_ns = dispatcher_->swap_pauses().max();
     for (const auto& e : dispatcher_->engines()) {
         const auto& info = e->library().info();
         summary.engines.push_back({e->name(), fmt::format("{} {}", info.name, info.version), e->frames(),
@@ -141,6 +153,9 @@ void print_summary(const RunSummary& s, std::FILE* out) {
     fmt::print(out, "factors emitted  {} (failed {})\n", s.factors_published, s.factors_failed);
     fmt::print(out, "writer pin waits {}\n", s.pin_waits);
     fmt::print(out, "frames pinned at exit {}\n", s.frames_pinned_at_exit);
+    fmt::print(out, "hot swaps        {} ok, {} failed, {} not unloaded; switch pause p50={} ns p99={} ns max={} ns\n",
+               s.swaps.swapped, s.swaps.failed, s.swaps.not_unloaded, s.swap_pause_p50_ns, s.swap_pause_p99_ns,
+               s.swap_pause_max_ns);
     fmt::print(out, "{:<14} {:<26} {:>10} {:>10} {:>9} {:>9} {:>10}\n", "engine", "plugin", "frames", "factors",
                "p50 ns", "p99 ns", "max ns");
     for (const auto& e : s.engines) {

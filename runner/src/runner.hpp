@@ -13,6 +13,7 @@
 #include "dispatcher.hpp"
 #include "factor_publisher.hpp"
 #include "feed.hpp"
+#include "hot_swapper.hpp"
 #include "sigrun/journal/pins.hpp"
 #include "sigrun/journal/writer.hpp"
 
@@ -39,6 +40,8 @@ struct RunSummary {
     std::uint64_t frames_pinned_at_exit = 0;
     std::uint64_t pin_waits = 0;
     double seconds = 0;
+    SwapStats swaps;
+    std::uint64_t swap_pause_p50_ns = 0, swap_pause_p99_ns = 0, swap_pause_max_ns = 0;
     std::vector<EngineSummary> engines;
     std::vector<FactorValue> last_values;  // last value per engine/factor/instrument
     std::string error;                     // why the run failed; empty when it did not
@@ -56,6 +59,8 @@ public:
     RunSummary run(const std::atomic<bool>& stop);
 
     [[nodiscard]] const RunnerConfig& config() const noexcept { return config_; }
+    // Hot swap: SIGHUP's entry point and the tests' handle. [thread-safe]
+    [[nodiscard]] HotSwapper& hot_swapper() noexcept { return *swapper_; }
 
 private:
     Feed::Source make_source() const;
@@ -67,6 +72,7 @@ private:
     std::unique_ptr<journal::Pins> md_pins_;
     std::unique_ptr<FactorPublisher> publisher_;
     std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<HotSwapper> swapper_;
 };
 
 void print_summary(const RunSummary& summary, std::FILE* out);

@@ -1,0 +1,51 @@
+#include "frame_replay.hpp"
+
+#include <vector>
+
+#include "dispatcher.hpp"
+#include "sigrun/journal/reader.hpp"
+
+namespace sigrun::runner {
+namespace {
+
+// Restores the engine's emits on every exit path.
+struct DiscardEmits {
+    EngineHost& host;
+    explicit DiscardEmits(EngineHost& h) : host(h) { host.set_discard_emits(true); }
+    ~DiscardEmits() { host.set_discard_emits(false); }
+};
+
+}  // namespace
+
+bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>& md, std::uint64_t from,
+                 std::uint64_t to) {
+    if (from >= to) return true;
+    DiscardEmits discard(engine.host());
+    journal::Reader reader(md);
+    reader.seek_sequence(from);
+    const bool pinned = md->writable();
+    std::vector<std::byte> buffer(pinned ? 0 : md->geometry().max_payload() + 64);
+    while (reader.position() < to) {
+        const std::uint64_t expected = reader.position();
+        CurrentFrame frame;
+        frame.sequence = expected;
+        if (pinned) {
+            journal::PinnedRead read = reader.next_pinned();
+            if (read.status != journal::ReadStatus::frame) return false;
+            frame.retainable = true;
+            frame.slot = read.frame.slot_index();
+            if (describe_frame(read.info.msg_type, read.info.length, read.frame.payload(), frame)) {
+                engine.on_data(frame);
+            }
+        } else {
+            // 64-byte aligned view of the private buffer for the engine.
+            auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(buffer.data()) + 63) & ~std::uintptr_t{63});
+            const journal::ReadResult read = reader.next(std::span(aligned, md->geometry().max_payload()));
+            if (read.status != journal::ReadStatus::frame) return false;
+            if (describe_frame(read.info.msg_type, read.info.length, aligned, frame)) engine.on_data(frame);
+        }
+    }
+    return true;
+}
+
+}  // namespace sigrun::runner
