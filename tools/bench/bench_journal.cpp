@@ -50,13 +50,27 @@ constexpr std::uint64_t kBatch = 16384;                  // frames per iteration
 constexpr std::uint64_t kMaxAhead = kGeometry.capacity / 2;  // flow control: writer lead
 constexpr std::int32_t kMsgType = 101;
 
-inline void cpu_relax() noexcept {
+// Waiting for the other thread: spin briefly, then yield. On a machine with
+// as many busy threads as cores, pure spinning lets a waiter burn its time
+// slice while the thread it waits for is descheduled.
+class Backoff {
+public:
+    void pause() noexcept {
+        if (++spins_ < 64) {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
+            __builtin_ia32_pause();
 #elif defined(__aarch64__)
-    asm volatile("yield");
+            asm volatile("yield");
 #endif
-}
+        } else {
+            std::this_thread::yield();
+        }
+    }
+    void reset() noexcept { spins_ = 0; }
+
+private:
+    unsigned spins_ = 0;
+};
 
 // A private directory for one benchmark run, removed afterwards.
 class BenchDir {
@@ -115,6 +129,7 @@ struct Pipe {
 void copy_reader(Reader& reader, Pipe& pipe) {
     std::vector<std::byte> buffer(reader.geometry().max_payload());
     std::uint64_t sum = 0;
+    Backoff backoff;
     while (!pipe.stop.load(std::memory_order_relaxed)) {
         const ReadResult r = reader.next(buffer);
         if (r.status == ReadStatus::frame) {
@@ -124,8 +139,10 @@ void copy_reader(Reader& reader, Pipe& pipe) {
             pipe.lost += r.lost;
             pipe.consumed.store(reader.position() - 1, std::memory_order_release);
         } else {
-            cpu_relax();
+            backoff.pause();
+            continue;
         }
+        backoff.reset();
     }
     pipe.checksum = sum;
 }
@@ -133,6 +150,7 @@ void copy_reader(Reader& reader, Pipe& pipe) {
 // Pinning reader: Reader::next_pinned, touch the payload in place, release.
 void pinned_reader(Reader& reader, Pipe& pipe) {
     std::uint64_t sum = 0;
+    Backoff backoff;
     while (!pipe.stop.load(std::memory_order_relaxed)) {
         PinnedRead r = reader.next_pinned();
         if (r.status == ReadStatus::frame) {
@@ -143,8 +161,10 @@ void pinned_reader(Reader& reader, Pipe& pipe) {
             pipe.lost += r.lost;
             pipe.consumed.store(reader.position() - 1, std::memory_order_release);
         } else {
-            cpu_relax();
+            backoff.pause();
+            continue;
         }
+        backoff.reset();
     }
     pipe.checksum = sum;
 }
@@ -164,10 +184,12 @@ void BM_WriteReadImpl(benchmark::State& state) {
     for (auto _ : state) {
         const std::uint64_t end = written + kBatch;
         while (written < end) {
-            while (written - pipe.consumed.load(std::memory_order_acquire) >= kMaxAhead) cpu_relax();
+            for (Backoff b; written - pipe.consumed.load(std::memory_order_acquire) >= kMaxAhead;) {
+                b.pause();
+            }
             written = writer.write(kMsgType, payload);
         }
-        while (pipe.consumed.load(std::memory_order_acquire) < written) cpu_relax();
+        for (Backoff b; pipe.consumed.load(std::memory_order_acquire) < written;) b.pause();
     }
     pipe.stop.store(true, std::memory_order_relaxed);
     consumer.join();
