@@ -57,8 +57,8 @@ void Reader::seek_time(std::int64_t gen_time) noexcept {
 
 std::uint64_t Reader::skip_lapped() noexcept {
     const std::uint64_t oldest = mapping_->oldest_possible(last_published());
-    // The oldest slot is the next one the writer takes; starting there would
-    // likely be lapped again at once, so start one past it when we can.
+    // Resume at the oldest frame still in the ring (or just past the frame
+    // that was overwritten, if that is later): everything before it is lost.
     const std::uint64_t target = std::max(position_ + 1, oldest);
     const std::uint64_t lost = target - position_;
     position_ = target;

@@ -165,11 +165,19 @@ std::uint64_t Writer::publish(std::uint64_t index, std::uint64_t sequence, std::
     return sequence;
 }
 
+void Writer::Claim::copy_in(std::size_t offset, std::span<const std::byte> bytes) const {
+    if (offset > length_ || bytes.size() > length_ - offset) {
+        throw std::out_of_range(fmt::format("journal::Writer::Claim::copy_in: {} bytes at {} overrun a {}-byte frame",
+                                            bytes.size(), offset, length_));
+    }
+    detail::racy_copy_in(payload_ + offset, bytes.data(), bytes.size());
+}
+
 std::uint64_t Writer::write(std::int32_t msg_type, std::span<const std::byte> payload,
                             std::int64_t trigger_time) {
     const Claim c = claim(msg_type, static_cast<std::uint32_t>(
                                         std::min<std::size_t>(payload.size(), UINT32_MAX)));
-    detail::racy_copy_in(c.payload_.data(), payload.data(), payload.size());
+    c.copy_in(0, payload);
     claim_open_ = false;
     return publish(c.index_, c.sequence_, c.msg_type_, static_cast<std::uint32_t>(payload.size()),
                    trigger_time, payload.data());
@@ -189,7 +197,8 @@ Writer::Claim Writer::claim(std::int32_t msg_type, std::uint32_t length) {
     acquire_slot(index, sequence);
     claim_open_ = true;
     Claim c;
-    c.payload_ = std::span<std::byte>(mapping_->payload(index), length);
+    c.payload_ = mapping_->payload(index);
+    c.length_ = length;
     c.sequence_ = sequence;
     c.index_ = index;
     c.msg_type_ = msg_type;
@@ -201,8 +210,7 @@ std::uint64_t Writer::commit(const Claim& c, std::int64_t trigger_time) {
         throw std::logic_error("journal::Writer: commit() without a matching claim()");
     }
     claim_open_ = false;
-    return publish(c.index_, c.sequence_, c.msg_type_, static_cast<std::uint32_t>(c.payload_.size()),
-                   trigger_time, c.payload_.data());
+    return publish(c.index_, c.sequence_, c.msg_type_, c.length_, trigger_time, c.payload_);
 }
 
 }  // namespace sigrun::journal

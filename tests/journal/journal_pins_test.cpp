@@ -61,7 +61,7 @@ TEST_F(JournalPins, Retain_BacksOffFromASlotBeingWrittenWithoutClearingTheMark) 
         detail::load(w.mapping()->slot(0).ref_count, std::memory_order_relaxed);
     EXPECT_EQ(refs, kWriting) << "the undo must leave exactly the writer's mark";
     const auto bytes = make_payload(5, 64);
-    std::copy(bytes.begin(), bytes.end(), claim.payload().begin());
+    claim.copy_in(0, bytes);
     w.commit(claim);
     EXPECT_EQ(detail::load(w.mapping()->slot(0).ref_count, std::memory_order_relaxed), 0u);
     EXPECT_TRUE(pins.retain(5));

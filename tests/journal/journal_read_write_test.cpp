@@ -59,12 +59,22 @@ TEST_F(JournalReadWrite, ClaimCommit_PublishesWhatWasWrittenInPlace) {
     Reader r(path);
     EXPECT_EQ(r.next(buffer).status, ReadStatus::empty) << "a claimed frame is not yet published";
     const auto bytes = make_payload(c.sequence(), 24);
-    std::copy(bytes.begin(), bytes.end(), c.payload().begin());
+    c.copy_in(0, bytes);
     EXPECT_EQ(w.commit(c), 1u);
     const ReadResult res = r.next(buffer);
     ASSERT_EQ(res.status, ReadStatus::frame);
     EXPECT_EQ(res.info.msg_type, 9);
     EXPECT_TRUE(payload_intact(res.info, buffer.data()));
+}
+
+TEST_F(JournalReadWrite, ClaimCopyIn_RefusesBytesPastTheClaimedLength) {
+    Writer w(path, options);
+    const Writer::Claim c = w.claim(9, 16);
+    const std::vector<std::byte> bytes(8);
+    EXPECT_NO_THROW(c.copy_in(8, bytes));
+    EXPECT_THROW(c.copy_in(9, bytes), std::out_of_range);
+    EXPECT_THROW(c.copy_in(17, {}), std::out_of_range);
+    w.commit(c);
 }
 
 TEST_F(JournalReadWrite, Writer_StampsNonDecreasingGenTimes) {

@@ -99,7 +99,7 @@ TEST_F(JournalRecovery, Reopen_DiscardsAnAbandonedClaim) {
         Writer w(path, options);
         for (int i = 0; i < 5; ++i) write_frame(w);
         Writer::Claim c = w.claim(1, 100);
-        std::memset(c.payload().data(), 0xAB, 50);  // dies half-way
+        c.copy_in(0, std::vector<std::byte>(50, std::byte{0xAB}));  // dies half-way
     }
     Writer w(path, options);
     EXPECT_EQ(w.recovery().last_sequence, 5u);

@@ -64,16 +64,23 @@ public:
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
-    // An in-place write: the payload of a claimed slot, filled by the caller
-    // and published by commit(). At most one claim is open at a time.
+    // An in-place write: a claimed slot, filled by the caller through
+    // copy_in() and published by commit(). At most one claim is open at a
+    // time. There is no writable span on purpose: a lapped reader may copy
+    // the slot while it is filled (and then discards the copy), so every
+    // store into it must be a relaxed atomic one, which copy_in() does.
     class Claim {
     public:
-        [[nodiscard]] std::span<std::byte> payload() const noexcept { return payload_; }
+        [[nodiscard]] std::uint32_t length() const noexcept { return length_; }
         [[nodiscard]] std::uint64_t sequence() const noexcept { return sequence_; }
+        // Copies `bytes` to `offset` in the payload; throws std::out_of_range
+        // past length().
+        void copy_in(std::size_t offset, std::span<const std::byte> bytes) const;
 
     private:
         friend class Writer;
-        std::span<std::byte> payload_;
+        std::byte* payload_ = nullptr;
+        std::uint32_t length_ = 0;
         std::uint64_t sequence_ = 0;
         std::uint64_t index_ = 0;
         std::int32_t msg_type_ = 0;
@@ -90,9 +97,8 @@ public:
         return write(msg_type, std::as_bytes(std::span(&message, 1)), trigger_time);
     }
 
-    // Claims the next slot for a payload of `length` bytes. A lapped reader
-    // may copy the slot while it is filled (it discards what it copied), so
-    // fill it with plain stores and call commit() promptly.
+    // Claims the next slot for a payload of `length` bytes; fill it with
+    // Claim::copy_in and call commit() promptly.
     Claim claim(std::int32_t msg_type, std::uint32_t length);
     std::uint64_t commit(const Claim& claim, std::int64_t trigger_time = 0);
 
