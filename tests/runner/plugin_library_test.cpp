@@ -1,0 +1,266 @@
+// The plugin loader (runner/src/plugin_library.hpp) and engine creation
+// (engine_instance.hpp): every way a library can be unusable is a one-line
+// PluginError naming the library and the reason; a failed load leaves
+// nothing mapped and no private copy; a successful one really unloads.
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sigrun_test_plugins.hpp>
+
+#include "engine_instance.hpp"
+#include "factor_publisher.hpp"
+#include "plugin_library.hpp"
+#include "runner_test_support.hpp"
+#include "temp_dir.hpp"
+
+namespace sigrun::runner {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) names.push_back(entry.path().string());
+    return names;
+}
+
+// What dlopen itself says about `path`, without the "<path>: " prefix.
+std::string dlopen_reason(const std::string& path) {
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle != nullptr) {
+        ::dlclose(handle);
+        return "(dlopen succeeded)";
+    }
+    const std::string error = ::dlerror();
+    const auto colon = error.rfind(": ");
+    return colon == std::string::npos ? error : error.substr(colon + 2);
+}
+
+class PluginLibraryTest : public ::testing::Test {
+protected:
+    // Loads `path`, expects a PluginError, checks the common rules (one line,
+    // names the library; nothing left mapped or copied) and returns what().
+    std::string load_error(const std::filesystem::path& path) {
+        try {
+            auto lib = PluginLibrary::load(path, private_dir_);
+            ADD_FAILURE() << path << " loaded; expected a PluginError";
+        } catch (const PluginError& e) {
+            const std::string what = e.what();
+            EXPECT_EQ(what.find('\n'), std::string::npos) << "not one line: " << what;
+            EXPECT_THAT(what, HasSubstr(path.string()));
+            expect_nothing_left();
+            return what;
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "expected PluginError, got another exception: " << e.what();
+        }
+        return {};
+    }
+
+    void expect_nothing_left() const {
+        EXPECT_THAT(files_in(private_dir_), IsEmpty()) << "a private copy was left behind";
+        // is_mapped matches a substring of /proc/self/maps: the folder matches
+        // any private copy inside it.
+        EXPECT_FALSE(PluginLibrary::is_mapped(private_dir_)) << "a private copy is still mapped";
+    }
+
+    testing::TempDir dir_;
+    std::filesystem::path private_dir_ = dir_ / ".plugins";
+};
+
+// ---- failures ----
+
+TEST_F(PluginLibraryTest, MissingFileIsRefusedSayingNoSuchFile) {
+    const std::string what = load_error(dir_ / "libnothing.so");
+    EXPECT_THAT(what, AllOf(HasSubstr("no such file"), HasSubstr("fix the library path")));
+}
+
+TEST_F(PluginLibraryTest, DirectoryInsteadOfALibraryIsRefusedSayingNoSuchFile) {
+    std::filesystem::create_directories(dir_ / "libdir.so");
+    EXPECT_THAT(load_error(dir_ / "libdir.so"), HasSubstr("no such file"));
+}
+
+TEST_F(PluginLibraryTest, FileThatIsNotALibraryIsRefusedWithTheDlerrorText) {
+    // given a text file named like a plugin
+    const std::string reason = dlopen_reason(test_plugins::not_a_library);
+    ASSERT_NE(reason, "(dlopen succeeded)");
+    // when loaded, then the error carries dlopen's own reason
+    const std::string what = load_error(test_plugins::not_a_library);
+    EXPECT_THAT(what, AllOf(HasSubstr("dlopen failed"), HasSubstr(reason)));
+}
+
+TEST_F(PluginLibraryTest, LibraryWithoutSignalOnDataIsRefusedNamingTheMissingEntryPoint) {
+    const std::string what = load_error(test_plugins::missing_on_data);
+    EXPECT_THAT(what, AllOf(HasSubstr("does not export signal_on_data"), HasSubstr("every plugin must export")));
+}
+
+TEST_F(PluginLibraryTest, WrongAbiMajorIsRefusedNamingBothVersions) {
+    const std::string what = load_error(test_plugins::wrong_abi);
+    const std::string plugin_abi = "ABI " + std::to_string(SIGRUN_ABI_VERSION_MAJOR + 1) + ".";
+    const std::string runner_abi = "ABI " + std::to_string(SIGRUN_ABI_VERSION_MAJOR) + "." +
+                                   std::to_string(SIGRUN_ABI_VERSION_MINOR);
+    EXPECT_THAT(what, AllOf(HasSubstr("built for sigrun " + plugin_abi), HasSubstr("this runner speaks " + runner_abi),
+                            HasSubstr("rebuild the plugin")));
+}
+
+#if SIGRUN_ZERO_COPY
+TEST_F(PluginLibraryTest, FrameRefPluginLoadsInAZeroCopyRunner) {
+    // given a runner built with ENABLE_ZERO_COPY=ON, when a frame-ref plugin loads
+    auto lib = PluginLibrary::load(test_plugins::frame_ref_handoff, private_dir_);
+    // then it is accepted as frame-ref
+    ASSERT_NE(lib, nullptr);
+    EXPECT_EQ(lib->info().handoff, SIGRUN_HANDOFF_FRAME_REF);
+    EXPECT_EQ(kRunnerHandoff, SIGRUN_HANDOFF_FRAME_REF);
+    EXPECT_TRUE(PluginLibrary::is_mapped(lib->private_path()));
+}
+#else
+TEST_F(PluginLibraryTest, FrameRefPluginIsRefusedByACopyRunnerNamingBothModes) {
+    const std::string what = load_error(test_plugins::frame_ref_handoff);
+    EXPECT_THAT(what, AllOf(HasSubstr("built for frame-ref handoff"), HasSubstr("built for copy handoff"),
+                            HasSubstr("ENABLE_ZERO_COPY")));
+}
+#endif
+
+TEST_F(PluginLibraryTest, CopyModePluginLoadsInEitherBuild) {
+    auto lib = PluginLibrary::load(test_plugins::c_minimal, private_dir_);
+    ASSERT_NE(lib, nullptr);
+    EXPECT_EQ(lib->info().handoff, SIGRUN_HANDOFF_COPY);
+    EXPECT_STREQ(lib->info().name, "c_minimal");
+    EXPECT_NE(lib->create, nullptr);
+    EXPECT_NE(lib->on_data, nullptr);
+    EXPECT_NE(lib->destroy, nullptr);
+}
+
+TEST_F(PluginLibraryTest, UnwritablePrivateFolderIsRefusedSayingMakeItWritable) {
+    // given a "private folder" that is a regular file, so no copy can be made
+    std::ofstream(dir_ / "not_a_folder") << "x";
+    try {
+        auto lib = PluginLibrary::load(test_plugins::c_minimal, dir_ / "not_a_folder");
+        ADD_FAILURE() << "loaded through a private folder that is a file";
+    } catch (const PluginError& e) {
+        EXPECT_THAT(e.what(), AllOf(HasSubstr(test_plugins::c_minimal), HasSubstr("cannot copy")));
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+    }
+}
+
+// ---- engine creation ----
+
+class EngineInstanceTest : public PluginLibraryTest {
+protected:
+    FactorPublisher publisher_{dir_ / "signals.journal", journal::Geometry{1024, 256}, 0};
+};
+
+TEST_F(EngineInstanceTest, NullFromSignalCreateIsAPluginErrorAndUnloadsTheLibrary) {
+    // given a library whose signal_create returns NULL (after logging why)
+    runner_test::LogCapture logs;
+    auto lib = PluginLibrary::load(test_plugins::null_create, private_dir_);
+    EngineConfig config;
+    config.name = "nully";
+    config.library = test_plugins::null_create;
+    // when an engine is created from it
+    try {
+        EngineInstance engine(config, std::move(lib), &publisher_, nullptr);
+        ADD_FAILURE() << "EngineInstance was created from a NULL handle";
+    } catch (const PluginError& e) {
+        // then the error names the library, the engine and the reason, on one line
+        const std::string what = e.what();
+        EXPECT_THAT(what, AllOf(HasSubstr(test_plugins::null_create), HasSubstr("\"nully\""),
+                                HasSubstr("signal_create returned NULL")));
+        EXPECT_EQ(what.find('\n'), std::string::npos);
+    }
+    // and the plugin's own reason was logged under the engine's name, and the
+    // library is gone
+    EXPECT_THAT(logs.matching("error", "[nully]"), Not(IsEmpty()));
+    expect_nothing_left();
+}
+
+TEST_F(EngineInstanceTest, CreatedEngineGetsItsConfigAndEmitsThroughTheHost) {
+    auto lib = PluginLibrary::load(test_plugins::c_minimal, private_dir_);
+    EngineConfig config;
+    config.name = "c";
+    EngineInstance engine(config, std::move(lib), &publisher_, nullptr);
+    sigrun_depth depth{};
+    std::memcpy(depth.instrument, "BTCUSDT", 8);
+    depth.bid_price[0] = 100.0;
+    depth.ask_price[0] = 102.0;
+    CurrentFrame frame;
+    frame.sequence = 1;
+    frame.type = SIGRUN_MSG_DEPTH;
+    frame.data = &depth;
+    engine.on_data(frame);
+    EXPECT_EQ(engine.frames(), 1u);
+    EXPECT_EQ(engine.host().emitted(), 1u);
+    EXPECT_EQ(publisher_.published(), 1u);
+}
+
+// ---- unloading ----
+
+class PluginUnloadTest : public PluginLibraryTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(PluginUnloadTest, DestroyedLibraryLeavesTheProcessAndItsPrivateCopyIsDeleted) {
+    // given a loaded library
+    auto lib = PluginLibrary::load(GetParam(), private_dir_);
+    const std::filesystem::path private_path = lib->private_path();
+    ASSERT_NE(private_path, std::filesystem::path(GetParam()));
+    EXPECT_EQ(private_path.parent_path(), private_dir_);
+    EXPECT_TRUE(std::filesystem::exists(private_path));
+    EXPECT_TRUE(PluginLibrary::is_mapped(private_path));
+    // when it is destroyed
+    lib.reset();
+    // then the mapping left /proc/self/maps and the copy is deleted
+    EXPECT_FALSE(PluginLibrary::is_mapped(private_path));
+    EXPECT_FALSE(std::filesystem::exists(private_path));
+    EXPECT_THAT(files_in(private_dir_), IsEmpty());
+}
+
+TEST_P(PluginUnloadTest, DestroyedEngineUnloadsItsLibrary) {
+    FactorPublisher publisher(dir_ / "signals.journal", journal::Geometry{1024, 256}, 0);
+    auto lib = PluginLibrary::load(GetParam(), private_dir_);
+    const std::filesystem::path private_path = lib->private_path();
+    EngineConfig config;
+    config.name = "e";
+    auto engine = std::make_unique<EngineInstance>(config, std::move(lib), &publisher, nullptr);
+    EXPECT_TRUE(PluginLibrary::is_mapped(private_path));
+    engine.reset();
+    EXPECT_FALSE(PluginLibrary::is_mapped(private_path));
+    EXPECT_FALSE(std::filesystem::exists(private_path));
+}
+
+TEST_P(PluginUnloadTest, SamePathLoadedTwiceGivesTwoDistinctPrivateCopiesBothMapped) {
+    // given the same library path loaded twice
+    auto first = PluginLibrary::load(GetParam(), private_dir_);
+    auto second = PluginLibrary::load(GetParam(), private_dir_);
+    // then they are two private copies, both mapped at once
+    EXPECT_NE(first->private_path(), second->private_path());
+    EXPECT_TRUE(PluginLibrary::is_mapped(first->private_path()));
+    EXPECT_TRUE(PluginLibrary::is_mapped(second->private_path()));
+    // two objects, not one handed back twice
+    EXPECT_NE(reinterpret_cast<void*>(first->on_data), reinterpret_cast<void*>(second->on_data));
+    // and unloading one leaves the other
+    const auto first_path = first->private_path();
+    first.reset();
+    EXPECT_FALSE(PluginLibrary::is_mapped(first_path));
+    EXPECT_TRUE(PluginLibrary::is_mapped(second->private_path()));
+    second.reset();
+    EXPECT_THAT(files_in(private_dir_), IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(CAndCppPlugins, PluginUnloadTest,
+                         ::testing::Values(test_plugins::c_minimal, test_plugins::holder, SIGRUN_OFI_PLUGIN),
+                         [](const auto& p) {
+                             return std::filesystem::path(p.param).stem().string().substr(3);
+                         });
+
+}  // namespace
+}  // namespace sigrun::runner

@@ -1,0 +1,340 @@
+// The `sigrun` executable as a user runs it: spawned with real arguments,
+// its exit code, stdout and stderr checked. Exit codes (runner/src/main.cpp):
+// 0 a clean run, 1 a run that failed or could not start (one line on
+// stderr), 2 bad command-line arguments.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <functional>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sigrun_test_plugins.hpp>
+
+#include "sigrun/journal/error.hpp"
+#include "sigrun/journal/reader.hpp"
+#include "temp_dir.hpp"
+
+extern char** environ;
+
+namespace {
+
+using json = nlohmann::json;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// One spawned `sigrun`, its stdout and stderr going to files in `dir`.
+class Process {
+public:
+    Process(const std::vector<std::string>& args, const std::filesystem::path& dir)
+        : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
+        std::vector<char*> argv;
+        std::string exe = SIGRUN_EXE;
+        argv.push_back(exe.data());
+        std::vector<std::string> copy = args;
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        // The child starts with no signals blocked whatever this thread has.
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        sigset_t none;
+        sigemptyset(&none);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+        const int rc = posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), environ);
+        posix_spawnattr_destroy(&attr);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) throw std::runtime_error("posix_spawn " + exe + " failed: " + std::to_string(rc));
+    }
+    ~Process() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    // Exit code, or 128 + signal when killed by one.
+    int wait() {
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    [[nodiscard]] bool running() const {
+        int status = 0;
+        return ::waitpid(pid_, &status, WNOHANG) == 0;
+    }
+    void signal(int sig) const { ::kill(pid_, sig); }
+
+    [[nodiscard]] std::string out() const { return read_text(out_); }
+    [[nodiscard]] std::string err() const { return read_text(err_); }
+
+private:
+    std::filesystem::path out_, err_;
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+};
+
+// Size and modification time of a file: what "untouched" means here.
+struct FileStamp {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type mtime;
+    std::string bytes_hash;
+    bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp(const std::filesystem::path& path) {
+    return {std::filesystem::file_size(path), std::filesystem::last_write_time(path),
+            std::to_string(std::hash<std::string>{}(read_text(path)))};
+}
+
+std::filesystem::path examples_file(const char* name) {
+    return std::filesystem::path(SIGRUN_EXAMPLES_DATA_DIR) / name;
+}
+
+class SigrunCliTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        for (const auto* name : {"spot_btcusdt_book20.csv.gz", "spot_btcusdt_trades.csv.gz"}) {
+            data_files_.push_back(examples_file(name));
+            data_stamps_.push_back(stamp(data_files_.back()));
+        }
+    }
+
+    // A valid replay config in the temp dir; tests break one thing in it.
+    [[nodiscard]] json replay_config() const {
+        return json{
+            {"journal", {{"dir", (dir_ / "journal").string()}}},
+            {"source",
+             {{"kind", "replay"}, {"files", {data_files_[0].string(), data_files_[1].string()}}}},
+            {"engines", {{{"name", "ofi"}, {"library", SIGRUN_OFI_PLUGIN}}}},
+            {"hot_swap", {{"watch", false}}},
+        };
+    }
+
+    std::filesystem::path write_config(const json& document, const std::string& name = "runner.json") const {
+        const auto path = dir_ / name;
+        std::ofstream(path) << document.dump(2) << '\n';
+        return path;
+    }
+
+    void expect_data_untouched() const {
+        for (std::size_t i = 0; i < data_files_.size(); ++i) {
+            EXPECT_TRUE(stamp(data_files_[i]) == data_stamps_[i]) << data_files_[i] << " changed";
+        }
+    }
+
+    // Runs sigrun to the end; `code`, `out`, `err` hold what it did.
+    void run(const std::vector<std::string>& args) {
+        Process p(args, dir_.path());
+        code_ = p.wait();
+        out_ = p.out();
+        err_ = p.err();
+    }
+
+    sigrun::testing::TempDir dir_;
+    std::vector<std::filesystem::path> data_files_;
+    std::vector<FileStamp> data_stamps_;
+    int code_ = -1;
+    std::string out_, err_;
+};
+
+// ---- a clean run ----
+
+TEST_F(SigrunCliTest, DemoConfigRunsToTheEndExitsZeroAndPrintsTheSummary) {
+    // given the demo config generated for this build
+    ASSERT_TRUE(std::filesystem::exists(SIGRUN_DEMO_CONFIG)) << SIGRUN_DEMO_CONFIG;
+    // when run
+    run({"--config", SIGRUN_DEMO_CONFIG});
+    // then it exits 0 and prints the summary, nothing left pinned
+    EXPECT_EQ(code_, 0) << "stderr:\n" << err_;
+    EXPECT_THAT(out_, HasSubstr("=== sigrun summary"));
+    EXPECT_THAT(out_, HasSubstr("frames dispatched depth=1793 trade=3222 rejected=0 lost=0"));
+    EXPECT_THAT(out_, HasSubstr("frames pinned at exit 0\n"));
+    EXPECT_THAT(out_, AllOf(HasSubstr("ofi"), HasSubstr("microprice"), HasSubstr("trade_flow")));
+    EXPECT_THAT(out_, Not(HasSubstr("run failed")));
+    expect_data_untouched();
+}
+
+TEST_F(SigrunCliTest, CheckConfigLoadsTheEnginesAndExitsZeroWithoutRunning) {
+    const auto config = write_config(replay_config());
+    run({"--check-config", "--config", config.string()});
+    EXPECT_EQ(code_, 0) << "stderr:\n" << err_;
+    EXPECT_THAT(out_, HasSubstr("is valid; 1 engine(s) loaded and created"));
+    EXPECT_THAT(out_, Not(HasSubstr("=== sigrun summary")));
+}
+
+// ---- bad command lines: exit 2, one line ----
+
+TEST_F(SigrunCliTest, NoArgumentsExitsTwoWithOneLineNamingTheMissingOption) {
+    run({});
+    EXPECT_EQ(code_, 2);
+    EXPECT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    EXPECT_THAT(err_, HasSubstr("--config"));
+}
+
+TEST_F(SigrunCliTest, UnknownFlagExitsTwoWithOneLineNamingTheFlag) {
+    run({"--config", SIGRUN_DEMO_CONFIG, "--turbo"});
+    EXPECT_EQ(code_, 2);
+    EXPECT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    EXPECT_THAT(err_, HasSubstr("--turbo"));
+    EXPECT_THAT(out_, IsEmpty());
+}
+
+TEST_F(SigrunCliTest, HelpExitsZeroAndDescribesConfig) {
+    run({"--help"});
+    EXPECT_EQ(code_, 0);
+    EXPECT_THAT(out_, HasSubstr("--config"));
+}
+
+// ---- runs that cannot start: exit 1, one line naming the thing ----
+
+TEST_F(SigrunCliTest, MissingConfigFileExitsOneWithOneLineNamingTheFile) {
+    const auto missing = dir_ / "nowhere.json";
+    run({"--config", missing.string()});
+    EXPECT_EQ(code_, 1);
+    ASSERT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    EXPECT_THAT(err_, AllOf(HasSubstr(missing.string()), HasSubstr("no such file")));
+    EXPECT_THAT(out_, IsEmpty());
+    expect_data_untouched();
+}
+
+TEST_F(SigrunCliTest, UnknownConfigKeyExitsOneWithOneLineNamingTheJsonPath) {
+    json document = replay_config();
+    document["engines"][0]["libary"] = "typo";
+    const auto config = write_config(document);
+    run({"--config", config.string()});
+    EXPECT_EQ(code_, 1);
+    ASSERT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    EXPECT_THAT(err_, AllOf(HasSubstr(config.string()), HasSubstr("$.engines[0].libary"), HasSubstr("not a known key")));
+    EXPECT_THAT(out_, IsEmpty());
+    // rejected before anything was created
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "journal"));
+    expect_data_untouched();
+}
+
+TEST_F(SigrunCliTest, WrongAbiPluginExitsOneWithOneLineNamingTheLibraryAndBothVersions) {
+    json document = replay_config();
+    document["engines"][0]["library"] = sigrun::test_plugins::wrong_abi;
+    const auto config = write_config(document);
+    run({"--config", config.string()});
+    EXPECT_EQ(code_, 1);
+    ASSERT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    EXPECT_THAT(err_, AllOf(HasSubstr(sigrun::test_plugins::wrong_abi), HasSubstr("built for sigrun ABI"),
+                            HasSubstr("this runner speaks ABI")));
+    EXPECT_THAT(out_, IsEmpty());
+    expect_data_untouched();
+    // no private copy of the refused library is left behind
+    std::error_code ec;
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ / "journal" / ".plugins", ec) || ec) << "private copy left";
+}
+
+TEST_F(SigrunCliTest, InvalidJsonExitsOneWithOneLineNamingTheFile) {
+    const auto config = dir_ / "broken.json";
+    std::ofstream(config) << "{ \"journal\": { \"dir\": \"j\" }\n";
+    run({"--config", config.string()});
+    EXPECT_EQ(code_, 1);
+    ASSERT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    EXPECT_THAT(err_, AllOf(HasSubstr(config.string()), HasSubstr("is not valid JSON")));
+}
+
+// ---- SIGTERM drains and exits cleanly ----
+
+TEST_F(SigrunCliTest, SigtermDuringALongRunExitsZeroAndPrintsTheSummary) {
+    // given a synthetic run far longer than the test
+    json document = replay_config();
+    document["source"] = {{"kind", "synthetic"}, {"seed", 1}, {"events", 50'000'000}};
+    const auto config = write_config(document);
+    Process p({"--config", config.string()}, dir_.path());
+
+    // when the journal shows frames (bounded wait: a broken runner fails the
+    // test instead of hanging it)
+    const auto md = dir_ / "journal" / "md.journal";
+    bool frames_seen = false;
+    for (int i = 0; i < 600 && !frames_seen && p.running(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!std::filesystem::exists(md)) continue;
+        try {
+            sigrun::journal::Reader reader(md);
+            frames_seen = reader.last_published() > 0;
+        } catch (const sigrun::journal::JournalError&) {
+            // the writer is still creating the file
+        }
+    }
+    ASSERT_TRUE(frames_seen) << "no frame in " << md << " after 60 s; stderr:\n" << p.err();
+    ASSERT_TRUE(p.running()) << "sigrun ended before SIGTERM; stdout:\n" << p.out();
+    // and SIGTERM arrives
+    p.signal(SIGTERM);
+    const int code = p.wait();
+
+    // then it drains, exits 0 and prints the summary with nothing pinned
+    const std::string out = p.out();
+    EXPECT_EQ(code, 0) << "stderr:\n" << p.err();
+    EXPECT_THAT(out, HasSubstr("=== sigrun summary"));
+    EXPECT_THAT(out, HasSubstr("frames pinned at exit 0\n"));
+    EXPECT_THAT(out, HasSubstr("lost=0"));
+    EXPECT_THAT(p.err(), HasSubstr("SIGTERM received"));
+}
+
+TEST_F(SigrunCliTest, SigintDuringALongRunExitsZeroAndPrintsTheSummary) {
+    json document = replay_config();
+    document["source"] = {{"kind", "synthetic"}, {"seed", 2}, {"events", 50'000'000}};
+    const auto config = write_config(document);
+    Process p({"--config", config.string()}, dir_.path());
+    const auto md = dir_ / "journal" / "md.journal";
+    bool frames_seen = false;
+    for (int i = 0; i < 600 && !frames_seen && p.running(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!std::filesystem::exists(md)) continue;
+        try {
+            frames_seen = sigrun::journal::Reader(md).last_published() > 0;
+        } catch (const sigrun::journal::JournalError&) {
+        }
+    }
+    ASSERT_TRUE(frames_seen) << "no frame in " << md << " after 60 s; stderr:\n" << p.err();
+    p.signal(SIGINT);
+    EXPECT_EQ(p.wait(), 0) << "stderr:\n" << p.err();
+    EXPECT_THAT(p.out(), AllOf(HasSubstr("=== sigrun summary"), HasSubstr("frames pinned at exit 0\n")));
+}
+
+}  // namespace
