@@ -1,16 +1,11 @@
 #include "microprice_calculator.hpp"
 
 #include <algorithm>
-#include <cmath>
+
+#include "sigrun/plugins/market_values.hpp"
 
 namespace sigrun::plugins {
 namespace {
-
-bool is_present(double price) noexcept { return std::isfinite(price) && price > 0.0; }
-
-double usable_size(double size) noexcept {
-    return std::isfinite(size) && size > 0.0 ? size : 0.0;
-}
 
 // Size and size-weighted price sum of one side over its first `levels` levels.
 struct SideDepth {

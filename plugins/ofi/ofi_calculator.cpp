@@ -1,19 +1,16 @@
 #include "ofi_calculator.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <array>
 #include <limits>
+
+#include "sigrun/plugins/compensated_sum.hpp"
+#include "sigrun/plugins/market_values.hpp"
 
 namespace sigrun::plugins {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-
-bool is_present(double price) noexcept { return std::isfinite(price) && price > 0.0; }
-
-double usable_size(double size) noexcept {
-    return std::isfinite(size) && size > 0.0 ? size : 0.0;
-}
 
 }  // namespace
 
@@ -43,78 +40,37 @@ double ofi_event(const sigrun_depth& prev, const sigrun_depth& cur, int level) n
     return e;
 }
 
-void OfiCalculator::RunningSum::add(double x) noexcept {
-    const double t = sum + x;
-    compensation += std::abs(sum) >= std::abs(x) ? (sum - t) + x : (x - t) + sum;
-    sum = t;
-}
-
 OfiCalculator::OfiCalculator(const OfiConfig& config)
     : levels_(std::clamp(config.levels, 1, OfiConfig::kMaxLevels)),
-      capacity_(std::max<std::size_t>(config.capacity, 1)),
-      span_ns_(std::max<std::int64_t>(config.span_ns, 0)),
-      times_(capacity_),
-      events_(capacity_ * static_cast<std::size_t>(levels_)) {}
+      window_(config.capacity, config.span_ns, static_cast<std::size_t>(levels_)) {}
 
 bool OfiCalculator::update(const sigrun_depth& book) noexcept {
-    const std::int64_t now =
-        has_previous_ ? std::max(latest_time_ns_, book.receive_time_ns) : book.receive_time_ns;
-    latest_time_ns_ = now;
+    const std::int64_t now = window_.advance_clock(book.receive_time_ns);
     if (!has_previous_) {
         previous_ = book;
         has_previous_ = true;
         return false;
     }
-
-    // Time window: keep updates received in (now - span, now].
-    if (span_ns_ > 0) {
-        while (size_ > 0 && now - times_[head_] >= span_ns_) {
-            evict_oldest();
-        }
-    }
-    if (size_ == capacity_) {
-        if (span_ns_ > 0) {
-            ++dropped_early_;  // still inside the span, but there is no room
-        }
-        evict_oldest();
-    }
-
-    const std::size_t slot = (head_ + size_) % capacity_;
-    times_[slot] = now;
-    double* row = &events_[slot * static_cast<std::size_t>(levels_)];
+    std::array<double, OfiConfig::kMaxLevels> events{};
     for (int m = 0; m < levels_; ++m) {
-        row[m] = ofi_event(previous_, book, m);
-        sums_[m].add(row[m]);
+        events[m] = ofi_event(previous_, book, m);
     }
-    ++size_;
+    window_.push(now, std::span<const double>(events.data(), window_.width()));
     previous_ = book;
     return true;
-}
-
-void OfiCalculator::evict_oldest() noexcept {
-    const double* row = &events_[head_ * static_cast<std::size_t>(levels_)];
-    for (int m = 0; m < levels_; ++m) {
-        sums_[m].add(-row[m]);
-    }
-    head_ = (head_ + 1) % capacity_;
-    --size_;
-    if (size_ == 0) {
-        sums_.fill(RunningSum{});  // an empty window sums to exactly 0
-        head_ = 0;
-    }
 }
 
 double OfiCalculator::ofi(int level) const noexcept {
     if (level < 1 || level > levels_) {
         return 0.0;
     }
-    return sums_[level - 1].value();
+    return window_.sum(static_cast<std::size_t>(level - 1));
 }
 
 double OfiCalculator::mlofi() const noexcept {
-    RunningSum total;
+    CompensatedSum total;
     for (int m = 0; m < levels_; ++m) {
-        total.add(sums_[m].value());
+        total.add(window_.sum(static_cast<std::size_t>(m)));
     }
     return total.value();
 }

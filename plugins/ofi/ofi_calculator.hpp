@@ -24,17 +24,17 @@
 // level missing in both books contributes 0. A price that is not finite and
 // > 0 is missing; a size that is not finite and > 0 counts as 0.
 //
-// Hot path: update() allocates nothing; the window is a ring buffer sized once
-// in the constructor, with compensated running sums (no re-summing).
+// Hot path: update() allocates nothing; the window is a RollingWindow (one row
+// of levels e_n per update) sized once in the constructor, with compensated
+// running sums (no re-summing).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "ofi_config.hpp"
 #include "sigrun/messages.h"
+#include "sigrun/plugins/rolling_window.hpp"
 
 namespace sigrun::plugins {
 
@@ -59,37 +59,15 @@ public:
     // Sum of ofi(1..levels()).
     double mlofi() const noexcept;
     // Updates currently in the window.
-    std::size_t window_size() const noexcept { return size_; }
+    std::size_t window_size() const noexcept { return window_.size(); }
     // Updates a time window dropped early because it was full (capacity too
     // small for the update rate). Always 0 for a count window.
-    std::uint64_t dropped_early() const noexcept { return dropped_early_; }
+    std::uint64_t dropped_early() const noexcept { return window_.dropped_early(); }
 
 private:
-    // Neumaier-compensated sum: adding and later subtracting a large value
-    // does not swamp the small ones still in the window.
-    struct RunningSum {
-        double sum = 0.0;
-        double compensation = 0.0;
-        void add(double x) noexcept;
-        double value() const noexcept { return sum + compensation; }
-    };
-
-    void evict_oldest() noexcept;
-
     int levels_;
-    std::size_t capacity_;
-    std::int64_t span_ns_;
-
-    // Ring of updates: times_[i] and events_[i * levels_ + m] for slot i; the
-    // oldest is at head_, size_ slots in use.
-    std::vector<std::int64_t> times_;
-    std::vector<double> events_;
-    std::size_t head_ = 0;
-    std::size_t size_ = 0;
-    std::array<RunningSum, OfiConfig::kMaxLevels> sums_{};
-
-    std::uint64_t dropped_early_ = 0;
-    std::int64_t latest_time_ns_ = 0;
+    // One row per update: e_n at levels 0..levels_-1, column sums = ofi().
+    RollingWindow window_;
     bool has_previous_ = false;
     sigrun_depth previous_{};
 };

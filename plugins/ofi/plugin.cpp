@@ -8,7 +8,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,18 +15,11 @@
 #include "ofi_calculator.hpp"
 #include "ofi_config.hpp"
 #include "sigrun/engine.hpp"
+#include "sigrun/plugins/instrument_map.hpp"
+#include "sigrun/plugins/rolling_window.hpp"
 
 namespace sigrun::plugins {
 namespace {
-
-// Lets the per-instrument map be searched with a string_view: no allocation
-// on the hot path once an instrument has been seen.
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-    }
-};
 
 class OfiEngine final : public Engine {
 public:
@@ -40,7 +32,7 @@ public:
 
     void on_depth(std::shared_ptr<const Depth> book) override {
         const std::string_view name = field_text(book->instrument);
-        Instrument& instrument = instrument_for(name);
+        Instrument& instrument = instruments_.find_or_add(name, config_);
         if (!instrument.calculator.update(*book)) {
             return;  // first book of this instrument: baseline only
         }
@@ -53,10 +45,7 @@ public:
         if (instrument.calculator.dropped_early() > 0 && !instrument.warned_dropped) {
             instrument.warned_dropped = true;
             log(SIGRUN_LOG_WARN,
-                "ofi: " + std::string(name) +
-                    ": more book updates arrived within window_ns than window_capacity (" +
-                    std::to_string(config_.capacity) +
-                    ") holds; the oldest leave the window early. Raise window_capacity.");
+                window_overflow_warning("ofi", name, "book updates", config_.capacity));
         }
     }
 
@@ -67,17 +56,9 @@ private:
         bool warned_dropped = false;
     };
 
-    Instrument& instrument_for(std::string_view name) {
-        if (auto it = instruments_.find(name); it != instruments_.end()) {
-            return it->second;
-        }
-        // First book of a new instrument: the only allocation, once.
-        return instruments_.try_emplace(std::string(name), config_).first->second;
-    }
-
     OfiConfig config_;
     std::vector<std::string> level_factor_names_;
-    std::unordered_map<std::string, Instrument, StringHash, std::equal_to<>> instruments_;
+    InstrumentMap<Instrument> instruments_;  // the first message of each allocates
 };
 
 }  // namespace

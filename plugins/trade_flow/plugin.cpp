@@ -8,25 +8,17 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "sigrun/engine.hpp"
+#include "sigrun/plugins/instrument_map.hpp"
+#include "sigrun/plugins/rolling_window.hpp"
 #include "trade_flow_calculator.hpp"
 #include "trade_flow_config.hpp"
 
 namespace sigrun::plugins {
 namespace {
-
-// Lets the per-instrument map be searched with a string_view: no allocation
-// on the hot path once an instrument has been seen.
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-    }
-};
 
 class TradeFlowEngine final : public Engine {
 public:
@@ -35,7 +27,7 @@ public:
 
     void on_trade(std::shared_ptr<const Trade> trade) override {
         const std::string_view name = field_text(trade->instrument);
-        Instrument& instrument = instrument_for(name);
+        Instrument& instrument = instruments_.find_or_add(name, config_);
         if (!instrument.calculator.update(*trade)) {
             if (!instrument.warned_rejected) {
                 instrument.warned_rejected = true;
@@ -56,10 +48,7 @@ public:
         if (instrument.calculator.dropped_early() > 0 && !instrument.warned_dropped) {
             instrument.warned_dropped = true;
             log(SIGRUN_LOG_WARN,
-                "trade_flow: " + std::string(name) +
-                    ": more trades arrived within window_ns than window_capacity (" +
-                    std::to_string(config_.capacity) +
-                    ") holds; the oldest leave the window early. Raise window_capacity.");
+                window_overflow_warning("trade_flow", name, "trades", config_.capacity));
         }
     }
 
@@ -71,16 +60,8 @@ private:
         bool warned_rejected = false;
     };
 
-    Instrument& instrument_for(std::string_view name) {
-        if (auto it = instruments_.find(name); it != instruments_.end()) {
-            return it->second;
-        }
-        // First trade of a new instrument: the only allocation, once.
-        return instruments_.try_emplace(std::string(name), config_).first->second;
-    }
-
     TradeFlowConfig config_;
-    std::unordered_map<std::string, Instrument, StringHash, std::equal_to<>> instruments_;
+    InstrumentMap<Instrument> instruments_;  // the first message of each allocates
 };
 
 }  // namespace

@@ -24,16 +24,17 @@
 // absent (std::nullopt), never NaN, while the window is empty, i.e. before
 // the first accepted trade.
 //
-// Hot path: update() allocates nothing; the window is a ring buffer sized once
-// in the constructor, with compensated running sums (no re-summing).
+// Hot path: update() allocates nothing; the window is a RollingWindow (one row
+// of signed size, size and notional per trade) sized once in the constructor,
+// with compensated running sums (no re-summing).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 #include "sigrun/messages.h"
+#include "sigrun/plugins/rolling_window.hpp"
 #include "trade_flow_config.hpp"
 
 namespace sigrun::plugins {
@@ -51,45 +52,24 @@ public:
     std::optional<double> vwap() const noexcept;
 
     // Trades currently in the window.
-    std::size_t window_size() const noexcept { return size_; }
+    std::size_t window_size() const noexcept { return window_.size(); }
     // Trades a time window dropped early because it was full (capacity too
     // small for the trade rate). Always 0 for a count window.
-    std::uint64_t dropped_early() const noexcept { return dropped_early_; }
+    std::uint64_t dropped_early() const noexcept { return window_.dropped_early(); }
     // Trades rejected for a price or size that is not finite and > 0.
     std::uint64_t rejected() const noexcept { return rejected_; }
 
 private:
-    // Neumaier-compensated sum: adding and later subtracting a large trade
-    // does not swamp the small ones still in the window.
-    struct RunningSum {
-        double sum = 0.0;
-        double compensation = 0.0;
-        void add(double x) noexcept;
-        double value() const noexcept { return sum + compensation; }
+    // The window's columns: sums over the trades in the window.
+    enum Column : std::size_t {
+        kSignedSize,  // +q buy, -q sell, 0 unknown side
+        kSize,
+        kNotional,  // price * size
+        kColumns
     };
 
-    struct Entry {
-        std::int64_t time_ns;
-        double signed_size;  // +q buy, -q sell, 0 unknown side
-        double size;
-        double notional;  // price * size
-    };
-
-    void evict_oldest() noexcept;
-
-    std::size_t capacity_;
-    std::int64_t span_ns_;
-    std::vector<Entry> ring_;  // oldest at head_, size_ entries in use
-    std::size_t head_ = 0;
-    std::size_t size_ = 0;
-    RunningSum signed_size_;
-    RunningSum size_sum_;
-    RunningSum notional_;
-
-    std::uint64_t dropped_early_ = 0;
+    RollingWindow window_;
     std::uint64_t rejected_ = 0;
-    std::int64_t latest_time_ns_ = 0;
-    bool has_time_ = false;
 };
 
 }  // namespace sigrun::plugins
