@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     app.add_flag("--check-config", check_only, "validate the config, load and create every engine, then exit");
+    std::uint64_t reload_every = 0;
+    app.add_option("--reload-every", reload_every,
+                   "leak checks: hot-swap every engine from its own file after each N dispatched frames")
+        ->check(CLI::PositiveNumber);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -105,6 +109,7 @@ int main(int argc, char** argv) {
                         runner.config().engines.size());
             return 0;
         }
+        runner.reload_every(reload_every);
         const sigrun::runner::RunSummary summary = runner.run(stop);
         sigrun::runner::print_summary(summary, stdout);
         std::fflush(stdout);

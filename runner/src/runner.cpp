@@ -99,7 +99,24 @@ RunSummary Runner::run(const std::atomic<bool>& stop) {
     // what was written (end_sequence); reading an external journal, a stop
     // stops dispatch directly.
     static const std::atomic<bool> never{false};
+    std::atomic<bool> dispatch_done{false};
+    std::thread cycler;
+    if (reload_every_frames_ > 0) {
+        cycler = std::thread([&] {
+            std::uint64_t next = dispatcher_->position().load() + reload_every_frames_;
+            while (!dispatch_done.load()) {
+                if (dispatcher_->position().load(std::memory_order_acquire) < next) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    continue;
+                }
+                for (const auto& engine : config_.engines) swapper_->reload(engine.name);
+                next += reload_every_frames_;
+            }
+        });
+    }
     dispatcher_->run(md_writer_ ? never : stop, end_sequence);
+    dispatch_done.store(true);
+    if (cycler.joinable()) cycler.join();
     if (feed_thread.joinable()) feed_thread.join();
     swapper_->stop();
 

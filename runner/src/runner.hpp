@@ -59,6 +59,11 @@ public:
     RunSummary run(const std::atomic<bool>& stop);
 
     [[nodiscard]] const RunnerConfig& config() const noexcept { return config_; }
+    // Leak-check mode: during run(), reload every engine from its own file
+    // each time another `frames` frames were dispatched, so that one run goes
+    // through many load -> create -> frames -> destroy -> dlclose cycles.
+    void reload_every(std::uint64_t frames) noexcept { reload_every_frames_ = frames; }
+
     // Hot swap: SIGHUP's entry point and the tests' handle. [thread-safe]
     [[nodiscard]] HotSwapper& hot_swapper() noexcept { return *swapper_; }
 
@@ -73,6 +78,7 @@ private:
     std::unique_ptr<FactorPublisher> publisher_;
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<HotSwapper> swapper_;
+    std::uint64_t reload_every_frames_ = 0;
 };
 
 void print_summary(const RunSummary& summary, std::FILE* out);
