@@ -164,6 +164,7 @@ TEST_F(SampleReplayTest, FactorStreamMatchesTheGoldenFingerprint) {
     const std::filesystem::path golden_path = SIGRUN_GOLDEN_FACTORS_FILE;
 
     if (const char* update = std::getenv("SIGRUN_UPDATE_GOLDEN"); update != nullptr && std::string(update) == "1") {
+        std::filesystem::create_directories(golden_path.parent_path());
         std::ofstream out(golden_path, std::ios::trunc);
         out << "# Fingerprint of the factor stream of the committed sample (examples/data) replayed\n"
                "# through ofi {levels 5, window_events 100}, microprice {levels 5} and trade_flow\n"
