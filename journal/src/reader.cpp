@@ -20,7 +20,9 @@ Reader::Reader(std::shared_ptr<Mapping> mapping) : mapping_(std::move(mapping)) 
 std::uint64_t Reader::last_published() const noexcept {
     // Acquire pairs with the writer's release store of last_sequence, which
     // follows the slot's own sequence store.
-    return detail::load(mapping_->header().last_sequence, std::memory_order_acquire);
+    // Clamped: a damaged header claiming a sequence near 2^64 would make
+    // position_ wrap to 0 and the reader loop forever (kMaxSequence).
+    return std::min(detail::load(mapping_->header().last_sequence, std::memory_order_acquire), kMaxSequence);
 }
 
 void Reader::seek_oldest() noexcept { position_ = mapping_->oldest_possible(last_published()); }

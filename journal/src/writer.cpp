@@ -59,7 +59,7 @@ void Writer::recover() {
         }
         const std::uint32_t length = slot.length;
         const bool intact =
-            g.slot_index(sequence) == i && length <= g.max_payload() &&
+            sequence <= kMaxSequence && g.slot_index(sequence) == i && length <= g.max_payload() &&
             frame_checksum(sequence, length, slot.msg_type, slot.gen_time, slot.trigger_time,
                            mapping_->payload(i)) == slot.checksum;
         if (!intact) {

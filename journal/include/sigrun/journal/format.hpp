@@ -37,6 +37,11 @@ inline constexpr std::uint64_t kMaxCapacity = 1ull << 24;
 // Sequence numbers start at 1. A slot whose sequence is 0 holds no published
 // frame: never written, being rewritten, or discarded by recovery.
 inline constexpr std::uint64_t kNoSequence = 0;
+// Sequences never come near this (2^62 frames: 146 years at a billion a
+// second). A header or slot claiming more is damaged; readers treat the
+// journal as ending here and recovery discards such a frame, so that no
+// `sequence + 1` ever wraps around to 0.
+inline constexpr std::uint64_t kMaxSequence = std::uint64_t{1} << 62;
 
 // Slot ref_count: the low 31 bits count pins (retains); the high bit is the
 // writer's claim. The writer takes a slot only by CAS 0 -> kWriting and
