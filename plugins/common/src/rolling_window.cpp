@@ -23,9 +23,14 @@ std::int64_t RollingWindow::advance_clock(std::int64_t receive_time_ns) noexcept
 
 void RollingWindow::push(std::int64_t now, std::span<const double> values) noexcept {
     assert(values.size() == width_);
-    // Time window: keep rows received in (now - span, now].
+    // Time window: keep rows received in (now - span, now]. The age is taken
+    // in unsigned arithmetic: receive times are whatever the feed wrote, and
+    // `now - oldest` overflows int64 when they lie far apart (a frame at
+    // INT64_MIN followed by a real one).
     if (span_ns_ > 0) {
-        while (size_ > 0 && now - times_[head_] >= span_ns_) {
+        while (size_ > 0 && now >= times_[head_] &&
+               static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(times_[head_]) >=
+                   static_cast<std::uint64_t>(span_ns_)) {
             evict_oldest();
         }
     }
