@@ -103,6 +103,14 @@ private:
     std::set<std::string> seen_;
 };
 
+// std::filesystem::exists without the throw: a path the OS refuses to look
+// up (a name longer than NAME_MAX, a symlink loop) is reported as missing,
+// through ConfigError, like any other wrong path. Found by fuzz_runner_config.
+bool path_exists(const std::filesystem::path& p) noexcept {
+    std::error_code ec;
+    return std::filesystem::exists(p, ec);
+}
+
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
     const std::filesystem::path path(p);
     return path.is_absolute() ? path : (base / path).lexically_normal();
@@ -161,7 +169,7 @@ SourceConfig parse_source(ObjectReader& root, const std::filesystem::path& base)
         for (std::size_t i = 0; i < files.size(); ++i) {
             const std::string key = fmt::format("files[{}]", i);
             c.files.push_back(resolve(base, o.string_at(key, files[i])));
-            if (!std::filesystem::exists(c.files.back())) {
+            if (!path_exists(c.files.back())) {
                 o.fail(o.at(key), fmt::format("names {}, which does not exist; fix the path", c.files.back().string()));
             }
         }
@@ -198,7 +206,7 @@ std::vector<EngineConfig> parse_engines(ObjectReader& root, const std::filesyste
         }
         if (!names.insert(e.name).second) o.fail(o.at("name"), fmt::format("\"{}\" is used twice; engine names must be unique", e.name));
         e.library = resolve(base, o.require_string("library"));
-        if (!std::filesystem::exists(e.library)) {
+        if (!path_exists(e.library)) {
             o.fail(o.at("library"), fmt::format("names {}, which does not exist; build the plugin or fix the path", e.library.string()));
         }
         if (const json* cfg = o.find("config")) {
@@ -239,7 +247,7 @@ RunnerConfig load_config(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) {
         throw ConfigError(fmt::format("config {}: cannot be read ({}); pass an existing JSON file with --config",
-                                      path.string(), std::filesystem::exists(path) ? "permission denied" : "no such file"));
+                                      path.string(), path_exists(path) ? "permission denied" : "no such file"));
     }
     json document;
     try {
