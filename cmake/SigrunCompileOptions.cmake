@@ -10,6 +10,21 @@ if(SIGRUN_SANITIZE)
   add_link_options(-fsanitize=${SIGRUN_SANITIZE})
 endif()
 
+# Fuzzing (the fuzz preset): every target gets libFuzzer's coverage
+# instrumentation plus ASan+UBSan; only the fuzz targets themselves link the
+# libFuzzer driver (-fsanitize=fuzzer, tests/fuzz/CMakeLists.txt). UB is made
+# fatal so that libFuzzer records it as a crash.
+if(SIGRUN_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SIGRUN_FUZZ=ON needs clang (libFuzzer); got ${CMAKE_CXX_COMPILER_ID}. Use the fuzz preset (cmake --preset fuzz)")
+  endif()
+  if(SIGRUN_SANITIZE)
+    message(FATAL_ERROR "SIGRUN_FUZZ=ON already builds with address,undefined; leave SIGRUN_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # The handoff mode is a property of the SDK and the runner build; plugins pick
 # it up from sigrun::sdk's interface definitions.
 if(ENABLE_ZERO_COPY)
