@@ -1,6 +1,7 @@
 // fuzz_make_seeds: writes the generated part of the fuzzers' seed corpora
 // from the bundled real sample (examples/data):
-//   <out>/fuzz_journal_open/      real journals written by journal::Writer —
+//   <out>/fuzz_journal_open/      real journals written by journal::Writer (named
+//                                 .bin: *.journal is git-ignored) —
 //                                 wrapped, partly filled, empty — plus damaged
 //                                 copies (torn frame, stale pins, truncated)
 //   <out>/fuzz_frame_validation/  records (int32 type, uint16 length, bytes)
@@ -108,10 +109,10 @@ int main(int argc, char** argv) {
     // Journals: 8 slots of 512 bytes with 12 frames (wrapped once), 8 slots
     // of 192 (only trades fit) partly filled, 4 empty slots of 128.
     const Bytes wrapped = make_journal(scratch, {8, 512}, std::vector(events.begin(), events.begin() + 12));
-    write_all(journals / "wrapped_8x512.journal", wrapped);
-    write_all(journals / "trades_8x192.journal",
+    write_all(journals / "wrapped_8x512.bin", wrapped);
+    write_all(journals / "trades_8x192.bin",
               make_journal(scratch, {8, 192}, std::vector(events.begin(), events.begin() + 12)));
-    write_all(journals / "empty_4x128.journal", make_journal(scratch, {4, 128}, {}));
+    write_all(journals / "empty_4x128.bin", make_journal(scratch, {4, 128}, {}));
     // Damage a writer that died can leave: a torn payload (checksum no longer
     // matches), a slot claimed mid-write, stale pins.
     Bytes damaged = wrapped;
@@ -119,9 +120,9 @@ int main(int argc, char** argv) {
     slot_of(damaged, 5).ref_count = jn::kWriting;
     slot_of(damaged, 5).sequence = jn::kNoSequence;
     slot_of(damaged, 6).ref_count = 3;
-    write_all(journals / "damaged_8x512.journal", damaged);
+    write_all(journals / "damaged_8x512.bin", damaged);
     // Shorter than its header says.
-    write_all(journals / "truncated.journal", wrapped.substr(0, jn::kFileHeaderSize + 700));
+    write_all(journals / "truncated.bin", wrapped.substr(0, jn::kFileHeaderSize + 700));
     fs::remove(scratch);
 
     // Records of real messages, in receive order.
