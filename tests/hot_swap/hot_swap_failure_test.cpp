@@ -6,6 +6,7 @@
 // must still swap (and carry the state).
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct FailureCase {
     json engine_config = json::object();
     std::uint64_t warmup_frames = 0;
 };
+
+// ctest shows the parameter: its name, not its bytes.
+void PrintTo(const FailureCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<FailureCase> failure_cases() {
     std::vector<FailureCase> cases = {

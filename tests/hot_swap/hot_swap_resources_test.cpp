@@ -38,7 +38,7 @@ void print(const char* when, std::uint64_t swaps, const ProcessResources& r) {
 TEST(HotSwapResourcesTest, ThousandSwapsGrowNeitherMapsNorFdsNorHeapAndLeaveNoCopies) {
     const std::uint64_t warm = by_build(10, 10, 5);
     const std::uint64_t checkpoint = by_build(100, 60, 15);
-    const std::uint64_t total = by_build(1000, 300, 50);
+    const std::uint64_t total = by_build(1000, 300, 40);
     ScratchDir scratch;
     const fs::path deploy_dir = scratch / "deploy";
     fs::create_directories(deploy_dir);

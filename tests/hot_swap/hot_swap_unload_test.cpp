@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct PluginCase {
     std::string config = "{}";
     Expect expect = Expect::runs;
 };
+
+// ctest shows the parameter: its name, not its bytes.
+void PrintTo(const PluginCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<PluginCase> plugin_cases() {
     return {
