@@ -20,7 +20,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -175,11 +174,13 @@ public:
 
     // The "live from md frame N" of each successful swap of `engine`, in order.
     [[nodiscard]] std::vector<std::uint64_t> swap_points(const std::string& engine) const {
-        const std::regex pattern("^info hot swap of engine " + engine + ": .* live from md frame ([0-9]+)");
+        const std::string prefix = "info hot swap of engine " + engine + ": ";
+        const std::string marker = " live from md frame ";
         std::vector<std::uint64_t> points;
         for (const auto& line : lines()) {
-            std::smatch m;
-            if (std::regex_search(line, m, pattern)) points.push_back(std::stoull(m[1].str()));
+            if (line.rfind(prefix, 0) != 0) continue;
+            const auto at = line.find(marker);
+            if (at != std::string::npos) points.push_back(std::stoull(line.substr(at + marker.size())));
         }
         return points;
     }
