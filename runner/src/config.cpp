@@ -120,20 +120,21 @@ journal::Geometry parse_geometry(ObjectReader& parent, const std::string& key, j
     const json* v = parent.find(key);
     if (v == nullptr) return fallback;
     ObjectReader o(*v, parent.at(key), parent.origin());
-    journal::Geometry g{o.get_unsigned("capacity", fallback.capacity),
-                        static_cast<std::uint32_t>(o.get_unsigned("slot_size", fallback.slot_size))};
+    const std::uint64_t capacity = o.get_unsigned("capacity", fallback.capacity);
+    // Checked at full width: narrowing first would turn 2^32 + 512 into a valid-looking 512.
+    const std::uint64_t slot_size = o.get_unsigned("slot_size", fallback.slot_size);
     o.finish();
-    if (g.capacity == 0 || (g.capacity & (g.capacity - 1)) != 0 || g.capacity > journal::kMaxCapacity) {
-        o.fail(o.at("capacity"), fmt::format("is {}; use a power of two up to {}, e.g. 4096", g.capacity,
+    if (capacity == 0 || (capacity & (capacity - 1)) != 0 || capacity > journal::kMaxCapacity) {
+        o.fail(o.at("capacity"), fmt::format("is {}; use a power of two up to {}, e.g. 4096", capacity,
                                              journal::kMaxCapacity));
     }
-    if (g.slot_size < journal::kMinSlotSize || g.slot_size > journal::kMaxSlotSize ||
-        g.slot_size % journal::kCacheLine != 0) {
+    if (slot_size < journal::kMinSlotSize || slot_size > journal::kMaxSlotSize ||
+        slot_size % journal::kCacheLine != 0) {
         o.fail(o.at("slot_size"), fmt::format("is {}; use a multiple of {} between {} and {}, e.g. 512",
-                                              g.slot_size, journal::kCacheLine, journal::kMinSlotSize,
+                                              slot_size, journal::kCacheLine, journal::kMinSlotSize,
                                               journal::kMaxSlotSize));
     }
-    return g;
+    return journal::Geometry{capacity, static_cast<std::uint32_t>(slot_size)};
 }
 
 JournalConfig parse_journal(ObjectReader& root, const std::filesystem::path& base) {
@@ -233,6 +234,14 @@ RunnerConfig parse_config(const json& document, const std::filesystem::path& bas
         c.hot_swap.watch = o.get_bool("watch", c.hot_swap.watch);
         c.hot_swap.warmup_frames = o.get_unsigned("warmup_frames", 0);
         o.finish();
+        // The runner's own feed keeps this many dispatched frames in the md
+        // ring for a warm-up; they must fit (an external journal's capacity
+        // is checked when it is opened).
+        if (c.source.kind != SourceKind::journal && c.hot_swap.warmup_frames >= c.journal.md.capacity) {
+            o.fail(o.at("warmup_frames"), fmt::format("is {} but the md journal holds {} frames; lower it or raise "
+                                                      "$.journal.md.capacity", c.hot_swap.warmup_frames,
+                                                      c.journal.md.capacity));
+        }
     }
     if (const json* out = root.find("output")) {
         ObjectReader o(*out, root.at("output"), origin);
@@ -244,6 +253,13 @@ RunnerConfig parse_config(const json& document, const std::filesystem::path& bas
 }
 
 RunnerConfig load_config(const std::filesystem::path& path) {
+    // ifstream happily "opens" a directory and then throws from underflow()
+    // on the first read; name it here instead.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        throw ConfigError(fmt::format("config {}: is a directory; pass the JSON file inside it with --config",
+                                      path.string()));
+    }
     std::ifstream in(path);
     if (!in) {
         throw ConfigError(fmt::format("config {}: cannot be read ({}); pass an existing JSON file with --config",
@@ -255,6 +271,9 @@ RunnerConfig load_config(const std::filesystem::path& path) {
     } catch (const json::parse_error& e) {
         std::string what = e.what();
         throw ConfigError(fmt::format("config {}: is not valid JSON: {}; fix the syntax", path.string(), what));
+    } catch (const std::ios_base::failure& e) {
+        throw ConfigError(fmt::format("config {}: reading it failed ({}); pass a readable JSON file with --config",
+                                      path.string(), e.what()));
     }
     RunnerConfig c = parse_config(document, std::filesystem::absolute(path).parent_path(), path.string());
     c.source_file = path;

@@ -353,6 +353,16 @@ TEST_F(ConfigTest, SlotSizeThatWrapsAround32BitsIsAnErrorNotATruncation) {
     EXPECT_THAT(parse_error(), HasSubstr("$.journal.md.slot_size"));
 }
 
+TEST_F(ConfigTest, WarmupFramesThatDoNotFitInTheMdRingAreAnErrorNamingBoth) {
+    // the feed keeps warmup_frames dispatched frames in the ring for a swap
+    document_["hot_swap"]["warmup_frames"] = 1024;  // == journal.md.capacity
+    const std::string what = parse_error();
+    EXPECT_THAT(what, AllOf(HasSubstr("$.hot_swap.warmup_frames"), HasSubstr("1024"),
+                            HasSubstr("$.journal.md.capacity")));
+    document_["hot_swap"]["warmup_frames"] = 1023;
+    EXPECT_EQ(parse().hot_swap.warmup_frames, 1023u);
+}
+
 // ---- files the config names ----
 
 TEST_F(ConfigTest, MissingLibraryFileIsAnErrorNamingTheEngineAndThePath) {
