@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "elf_layout.hpp"
+
 namespace sigrun::runner {
 namespace {
 
@@ -56,6 +58,11 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
     if (!std::filesystem::copy_file(path, lib->private_path_, std::filesystem::copy_options::overwrite_existing, ec)) {
         throw PluginError(fmt::format("plugin {}: cannot copy to {} ({}); make the folder writable",
                                       name, lib->private_path_.string(), ec.message()));
+    }
+    // The private copy cannot change any more: check it, then dlopen it.
+    if (const std::string missing = elf_truncation(lib->private_path_); !missing.empty()) {
+        throw PluginError(fmt::format("plugin {}: truncated or corrupt library ({}); deploy the complete file "
+                                      "(build it, then rename it into place)", name, missing));
     }
     lib->handle_ = ::dlopen(lib->private_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (lib->handle_ == nullptr) {

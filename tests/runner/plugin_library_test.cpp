@@ -100,6 +100,20 @@ TEST_F(PluginLibraryTest, FileThatIsNotALibraryIsRefusedWithTheDlerrorText) {
     EXPECT_THAT(what, AllOf(HasSubstr("dlopen failed"), HasSubstr(reason)));
 }
 
+TEST_F(PluginLibraryTest, TruncatedLibraryIsRefusedBeforeDlopenInsteadOfCrashing) {
+    // given a real plugin cut after its first page (an interrupted deploy):
+    // its headers are whole, its segments end past the end of the file, and
+    // dlopen would map them and die of SIGBUS
+    std::ifstream in(test_plugins::c_minimal, std::ios::binary);
+    std::string bytes(4096, '\0');
+    ASSERT_TRUE(in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())));
+    const std::filesystem::path cut = dir_ / "libcut.so";
+    std::ofstream(cut, std::ios::binary) << bytes;
+    // when loaded, then a PluginError says what is missing and how to deploy
+    const std::string what = load_error(cut);
+    EXPECT_THAT(what, AllOf(HasSubstr("truncated"), HasSubstr("4096 bytes"), HasSubstr("rename it into place")));
+}
+
 TEST_F(PluginLibraryTest, LibraryWithoutSignalOnDataIsRefusedNamingTheMissingEntryPoint) {
     const std::string what = load_error(test_plugins::missing_on_data);
     EXPECT_THAT(what, AllOf(HasSubstr("does not export signal_on_data"), HasSubstr("every plugin must export")));
