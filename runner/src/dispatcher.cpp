@@ -82,7 +82,14 @@ void Dispatcher::apply_pending_swap() {
     swap_pending_.store(false, std::memory_order_relaxed);
     SwapOutcome outcome;
     const std::uint64_t position = position_.load(std::memory_order_relaxed);
-    EngineInstance& old_engine = *engines_.at(plan.index);
+    if (plan.index >= engines_.size()) {  // destroyed: nothing left to replace
+        outcome.error = "the engine is no longer running";
+        outcome.retired = std::move(plan.replacement);
+        outcome_ = std::move(outcome);
+        swap_cv_.notify_all();
+        return;
+    }
+    EngineInstance& old_engine = *engines_[plan.index];
     EngineInstance& new_engine = *plan.replacement;
     if (plan.carry_state) {
         std::vector<std::byte> state(4096);

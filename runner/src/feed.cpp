@@ -4,12 +4,12 @@
 
 namespace sigrun::runner {
 
-bool Feed::wait_for_room(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& dispatch_position) {
+bool Feed::wait_for_room(const std::atomic<bool>& stop, const MdRetention& retention) {
     const std::uint64_t next = md_.last_sequence() + 1;
     const std::uint64_t capacity = md_.geometry().capacity;
     unsigned spins = 0;
-    // Acquire pairs with the dispatcher's release store of its position.
-    while (next >= capacity && dispatch_position.load(std::memory_order_acquire) <= next - capacity) {
+    // Sequences start at 1: the first `capacity` writes overwrite nothing.
+    while (next > capacity && !retention.may_overwrite(next - capacity)) {
         if (stop.load(std::memory_order_relaxed)) return false;
         if (++spins < 256) continue;
         if (spins < 1024) {
@@ -21,11 +21,11 @@ bool Feed::wait_for_room(const std::atomic<bool>& stop, const std::atomic<std::u
     return true;
 }
 
-void Feed::run(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& dispatch_position) {
+void Feed::run(const std::atomic<bool>& stop, const MdRetention& retention) {
     while (!stop.load(std::memory_order_relaxed)) {
         std::optional<market_data::Event> event = source_();
         if (!event) return;
-        if (!wait_for_room(stop, dispatch_position)) return;
+        if (!wait_for_room(stop, retention)) return;
         md_.write(event->type(), std::span(static_cast<const std::byte*>(event->payload()), event->payload_size()),
                   event->receive_time_ns());
         ++written_;

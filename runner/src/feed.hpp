@@ -2,8 +2,9 @@
 // (the first step of a frame's path).
 //
 // Back-pressure instead of loss: before writing sequence s the feed waits
-// until the dispatcher has read s - capacity (the frame s overwrites), so an
-// in-process replay never laps its own dispatcher. Pins by engines are the
+// until MdRetention lets it overwrite s - capacity (dispatched, and not among
+// the frames a hot swap's warm-up needs), so an in-process replay never laps
+// its own dispatcher. Pins by engines are the
 // journal's business: the writer waits for them up to the pin timeout and
 // then fails, which stops the run with the holder named.
 #pragma once
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "sigrun/journal/writer.hpp"
+#include "md_retention.hpp"
 #include "sigrun/market_data/event.hpp"
 
 namespace sigrun::runner {
@@ -27,12 +29,12 @@ public:
 
     // Writes until the source is exhausted or `stop` is set. Throws what the
     // source or the journal throws (DataError, PinTimeoutError, ...).
-    void run(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& dispatch_position);
+    void run(const std::atomic<bool>& stop, const MdRetention& retention);
 
     [[nodiscard]] std::uint64_t frames_written() const noexcept { return written_; }
 
 private:
-    bool wait_for_room(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& dispatch_position);
+    bool wait_for_room(const std::atomic<bool>& stop, const MdRetention& retention);
 
     journal::Writer& md_;
     Source source_;

@@ -16,9 +16,9 @@
 namespace sigrun::runner {
 
 HotSwapper::HotSwapper(Dispatcher& dispatcher, const RunnerConfig& config, FactorPublisher* publisher,
-                       const journal::Pins* pins, std::shared_ptr<journal::Mapping> md)
+                       const journal::Pins* pins, std::shared_ptr<journal::Mapping> md, MdRetention* retention)
     : dispatcher_(dispatcher), config_(config), publisher_(publisher), pins_(pins), md_(std::move(md)),
-      private_dir_(config.journal.dir / ".plugins"), failed_identity_(config.engines.size()) {}
+      retention_(retention), private_dir_(config.journal.dir / ".plugins"), failed_identity_(config.engines.size()) {}
 
 HotSwapper::~HotSwapper() { stop(); }
 
@@ -43,8 +43,12 @@ void HotSwapper::start() {
 }
 
 void HotSwapper::stop() {
-    if (!thread_.joinable()) return;
+    {
+        const std::lock_guard lock(swap_mutex_);  // a swap in progress finishes first
+        closed_ = true;
+    }
     stopping_.store(true);
+    if (!thread_.joinable()) return;
     const std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);
     thread_.join();
@@ -86,7 +90,7 @@ void HotSwapper::watch_loop() {
         }
         // A file that failed is not retried on every event of a deploy (a
         // rename often comes with a close of the temporary); SIGHUP retries.
-        if (changed) reload_changed(sighup);
+        if (changed && !stopping_.load()) reload_changed(sighup);
     }
 }
 
@@ -103,6 +107,12 @@ void HotSwapper::reload_changed(bool retry_failed) {
 
 bool HotSwapper::reload(const std::string& name) {
     const std::lock_guard lock(swap_mutex_);
+    if (closed_) {
+        spdlog::error("hot swap of engine {} refused: the run has ended and its engines are destroyed; start the "
+                      "runner again to load the new library", name);
+        ++stats_.failed;
+        return false;
+    }
     std::size_t index = config_.engines.size();
     for (std::size_t i = 0; i < config_.engines.size(); ++i) {
         if (config_.engines[i].name == name) index = i;
@@ -144,10 +154,21 @@ std::string HotSwapper::swap_engine(std::size_t index) {
     const std::string new_version = fresh.info().version;
     plan.replacement = std::move(replacement);
     if (!plan.carry_state && config_.hot_swap.warmup_frames > 0) {
-        const std::uint64_t to = dispatcher_.position().load(std::memory_order_acquire);
-        const std::uint64_t from = to > config_.hot_swap.warmup_frames ? to - config_.hot_swap.warmup_frames : 1;
+        const std::uint64_t count = config_.hot_swap.warmup_frames;
+        // With the runner's own feed, the feed stops short of the warm-up
+        // frames until they are read; an external writer cannot be held.
+        struct Hold {
+            MdRetention* retention;
+            ~Hold() {
+                if (retention != nullptr) retention->release();
+            }
+        } hold{retention_};
+        const std::uint64_t to = retention_ != nullptr ? retention_->hold_recent(count)
+                                                       : dispatcher_.position().load(std::memory_order_acquire);
+        const std::uint64_t from = to > count ? to - count : 1;
         if (!replay_into(*plan.replacement, md_, from, to)) {
-            return "the warm-up frames are no longer in the md journal; lower warmup_frames or raise its capacity";
+            return "the warm-up frames are no longer in the md journal (the external writer overwrote them); "
+                   "lower warmup_frames or raise the md journal's capacity";
         }
         plan.replayed_until = to;
     }

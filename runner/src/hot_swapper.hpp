@@ -26,6 +26,7 @@
 #include "config.hpp"
 #include "dispatcher.hpp"
 #include "factor_publisher.hpp"
+#include "md_retention.hpp"
 #include "sigrun/journal/pins.hpp"
 
 namespace sigrun::runner {
@@ -38,8 +39,10 @@ struct SwapStats {
 
 class HotSwapper {
 public:
+    // `retention`: the runner's own feed, which keeps warm-up frames in the
+    // ring while a warm-up reads them; null with an external md writer.
     HotSwapper(Dispatcher& dispatcher, const RunnerConfig& config, FactorPublisher* publisher,
-               const journal::Pins* pins, std::shared_ptr<journal::Mapping> md);
+               const journal::Pins* pins, std::shared_ptr<journal::Mapping> md, MdRetention* retention);
     ~HotSwapper();
     HotSwapper(const HotSwapper&) = delete;
     HotSwapper& operator=(const HotSwapper&) = delete;
@@ -47,6 +50,8 @@ public:
     // Starts watching the engines' folders (engines with "reload": true, when
     // hot_swap.watch is on). Without a watch, reload() and SIGHUP still work.
     void start();
+    // Waits for a swap in progress, then refuses every later one: after
+    // stop() the runner may destroy the engines.
     void stop();
 
     // SIGHUP: reload, on the swap thread, every reloadable engine whose file
@@ -54,7 +59,8 @@ public:
     void request_reload();
 
     // Replaces engine `name` from its configured library path now, on the
-    // calling thread. True when the new engine is live. [thread-safe]
+    // calling thread. True when the new engine is live; false (logged and
+    // counted as failed) on any error, and after stop(). [thread-safe]
     bool reload(const std::string& name);
 
     [[nodiscard]] SwapStats stats() const;
@@ -69,10 +75,12 @@ private:
     FactorPublisher* publisher_;
     const journal::Pins* pins_;
     std::shared_ptr<journal::Mapping> md_;
+    MdRetention* retention_;
     std::filesystem::path private_dir_;
 
     mutable std::mutex swap_mutex_;  // one swap at a time; guards stats_
     SwapStats stats_;
+    bool closed_ = false;  // stop() was called; guarded by swap_mutex_
     std::vector<FileIdentity> failed_identity_;  // per engine: the file that last failed to swap
 
     int inotify_fd_ = -1;

@@ -38,6 +38,16 @@ Runner::Runner(RunnerConfig config) : config_(std::move(config)) {
         reader.seek_end();  // only frames written from now on
     }
     dispatcher_ = std::make_unique<Dispatcher>(std::move(reader));
+    // The warm-up frames must fit in the ring behind the dispatcher.
+    const std::uint64_t md_capacity = md_mapping_->geometry().capacity;
+    if (config_.hot_swap.warmup_frames >= md_capacity) {
+        throw ConfigError(fmt::format("config {}: $.hot_swap.warmup_frames is {} but the md journal holds {} frames; "
+                                      "lower warmup_frames or raise $.journal.md.capacity",
+                                      config_.source_file.string(), config_.hot_swap.warmup_frames, md_capacity));
+    }
+    if (md_writer_) {
+        retention_ = std::make_unique<MdRetention>(dispatcher_->position(), config_.hot_swap.warmup_frames);
+    }
 
     for (const EngineConfig& ec_ : config_.engines) {
         auto library = PluginLibrary::load(ec_.library, jc.dir / ".plugins");
@@ -47,7 +57,8 @@ Runner::Runner(RunnerConfig config) : config_(std::move(config)) {
         dispatcher_->add_engine(
             std::make_unique<EngineInstance>(ec_, std::move(library), publisher_.get(), md_pins_.get()));
     }
-    swapper_ = std::make_unique<HotSwapper>(*dispatcher_, config_, publisher_.get(), md_pins_.get(), md_mapping_);
+    swapper_ = std::make_unique<HotSwapper>(*dispatcher_, config_, publisher_.get(), md_pins_.get(), md_mapping_,
+                                            retention_.get());
 }
 
 Runner::~Runner() {
@@ -79,7 +90,7 @@ RunSummary Runner::run(const std::atomic<bool>& stop) {
         feed_thread = std::thread([&, source = std::move(source)]() mutable {
             Feed feed(*md_writer_, std::move(source));
             try {
-                feed.run(stop, dispatcher_->position());
+                feed.run(stop, *retention_);
             } catch (const journal::PinTimeoutError& e) {
                 const auto slot = md_writer_->geometry().slot_index(e.held_sequence());
                 const auto holders = dispatcher_->holders_of(slot);

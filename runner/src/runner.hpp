@@ -14,6 +14,7 @@
 #include "factor_publisher.hpp"
 #include "feed.hpp"
 #include "hot_swapper.hpp"
+#include "md_retention.hpp"
 #include "sigrun/journal/pins.hpp"
 #include "sigrun/journal/writer.hpp"
 
@@ -77,6 +78,7 @@ private:
     std::unique_ptr<journal::Pins> md_pins_;
     std::unique_ptr<FactorPublisher> publisher_;
     std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<MdRetention> retention_;  // null when an external process writes md.journal
     std::unique_ptr<HotSwapper> swapper_;
     std::uint64_t reload_every_frames_ = 0;
 };

@@ -8,12 +8,12 @@
 // never swapped. A stateless swap without warm-up is the control: it visibly
 // restarts the window at every swap, so the comparison can see a difference.
 //
-// Warm-up is checked twice: under the runner's own full-speed feed (the
-// feed runs up to the md ring's capacity ahead of dispatch, which leaves no
-// history behind the dispatcher to warm up from — see the test), and with
-// the md journal written by the test as the external writer, keeping the
-// warm-up window in the ring, with swaps both between frames and while
-// frames arrive during the warm-up (the switch then catches up).
+// Warm-up is checked twice: under the runner's own full-speed feed (which
+// must keep the warm-up window behind the dispatcher in the md ring and not
+// overwrite it while the warm-up reads it — MdRetention), and with the md
+// journal written by the test as the external writer, keeping the warm-up
+// window in the ring, with swaps both between frames and while frames arrive
+// during the warm-up (the switch then catches up).
 #include <cstdint>
 #include <future>
 #include <string>
@@ -222,12 +222,10 @@ TEST_F(HotSwapStateTest, WarmupOfTheWindowGivesTheOutputsOfAnEngineNeverSwapped)
 }
 
 // The runner's own feed (synthetic, full speed) with warm-up: the md ring is
-// 8 windows, far more than warmup_frames. Feed::wait_for_room lets the
-// writer run up to the ring's capacity ahead of the dispatcher, so the
-// frames just behind the dispatch position are overwritten and
-// replay_into() cannot find [position - warmup_frames, position): every
-// such swap fails with "the warm-up frames are no longer in the md journal".
-// A warm-up swap must work under the runner's own feed.
+// 8 windows. Were the feed allowed to run a whole ring ahead of the
+// dispatcher, the frames just behind the dispatch position would be
+// overwritten and every such swap would fail with "the warm-up frames are no
+// longer in the md journal"; the feed keeps them, and a warm-up swap works.
 TEST_F(HotSwapStateTest, WarmupUnderTheRunnersFullSpeedFeedGivesTheOutputsOfAnEngineNeverSwapped) {
     const RollingRun swapped =
         run_rolling(test_plugins::rolling_window_stateless, frames_, swaps_, kWindow, 8192);
