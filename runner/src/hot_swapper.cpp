@@ -153,16 +153,20 @@ std::string HotSwapper::swap_engine(std::size_t index) {
                        dispatcher_.can_carry_state(index, fresh.info().state_version);
     const std::string new_version = fresh.info().version;
     plan.replacement = std::move(replacement);
+    // With the runner's own feed, the feed stops short of the warm-up frames
+    // and of the frames the switch catches up on until the switch is done;
+    // an external writer cannot be held.
+    struct Hold {
+        MdRetention* retention = nullptr;
+        void release() {
+            if (retention != nullptr) retention->release();
+            retention = nullptr;
+        }
+        ~Hold() { release(); }
+    } hold;
     if (!plan.carry_state && config_.hot_swap.warmup_frames > 0) {
         const std::uint64_t count = config_.hot_swap.warmup_frames;
-        // With the runner's own feed, the feed stops short of the warm-up
-        // frames until they are read; an external writer cannot be held.
-        struct Hold {
-            MdRetention* retention;
-            ~Hold() {
-                if (retention != nullptr) retention->release();
-            }
-        } hold{retention_};
+        hold.retention = retention_;
         const std::uint64_t to = retention_ != nullptr ? retention_->hold_recent(count)
                                                        : dispatcher_.position().load(std::memory_order_acquire);
         const std::uint64_t from = to > count ? to - count : 1;
@@ -170,10 +174,12 @@ std::string HotSwapper::swap_engine(std::size_t index) {
             return "the warm-up frames are no longer in the md journal (the external writer overwrote them); "
                    "lower warmup_frames or raise the md journal's capacity";
         }
+        if (retention_ != nullptr) retention_->hold_from(to);
         plan.replayed_until = to;
     }
     const bool plan_carried = plan.carry_state;
     SwapOutcome outcome = dispatcher_.swap(std::move(plan));
+    hold.release();
     const std::filesystem::path retired_copy = outcome.retired ? outcome.retired->library().private_path()
                                                                : std::filesystem::path{};
     const std::string old_version = outcome.retired ? outcome.retired->library().info().version : "";

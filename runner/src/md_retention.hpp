@@ -8,8 +8,9 @@
 //   * the last `keep_behind` dispatched frames are never overwritten (the
 //     feed leads by at most capacity - keep_behind);
 //   * while a warm-up replays, nothing from its first frame on is
-//     overwritten (hold_recent() ... release()); the feed waits, the
-//     dispatcher keeps working through what is already written.
+//     overwritten, and until the switch nothing the catch-up at the switch
+//     reads (hold_recent() ... hold_from() ... release()); the feed waits,
+//     the dispatcher keeps working through what is already written.
 // With an external writer (source "journal") there is no feed and the
 // warm-up frames can be gone; replay_into() then reports it.
 #pragma once
@@ -49,7 +50,11 @@ public:
         return position_.load(std::memory_order_seq_cst);
     }
 
-    // Swap thread: the warm-up is over (or failed); the feed may go on.
+    // Swap thread: the warm-up read everything before `sequence`; keep only
+    // frames from `sequence` on (the catch-up at the switch reads them).
+    void hold_from(std::uint64_t sequence) noexcept { held_from_.store(sequence, std::memory_order_seq_cst); }
+
+    // Swap thread: the new engine is live (or the swap failed); the feed may go on.
     void release() noexcept { held_from_.store(kNoHold, std::memory_order_seq_cst); }
 
 private:

@@ -44,7 +44,12 @@ TEST(MdRetentionTest, AHoldKeepsTheWarmupFramesWhileTheDispatcherMovesOn) {
     EXPECT_TRUE(retention.may_overwrite(89));
     EXPECT_FALSE(retention.may_overwrite(90));
     EXPECT_FALSE(retention.may_overwrite(1000));
-    // until the warm-up releases them
+    // once the warm-up has read them, only the frames the switch catches up
+    // on (from `to`) stay held
+    retention.hold_from(to);
+    EXPECT_TRUE(retention.may_overwrite(99));
+    EXPECT_FALSE(retention.may_overwrite(100));
+    // until the new engine is live
     retention.release();
     EXPECT_TRUE(retention.may_overwrite(1000));
 }
