@@ -204,14 +204,8 @@ TEST_F(EngineInstanceTest, CreatedEngineGetsItsConfigAndEmitsThroughTheHost) {
     EngineConfig config;
     config.name = "c";
     EngineInstance engine(config, std::move(lib), &publisher_, nullptr);
-    sigrun_depth depth{};
-    std::memcpy(depth.instrument, "BTCUSDT", 8);
-    depth.bid_price[0] = 100.0;
-    depth.ask_price[0] = 102.0;
-    CurrentFrame frame;
-    frame.sequence = 1;
-    frame.type = SIGRUN_MSG_DEPTH;
-    frame.data = &depth;
+    const sigrun_depth depth = runner_test::top_of_book(100.0, 102.0);
+    CurrentFrame frame = runner_test::depth_frame(1, depth);
     engine.on_data(frame);
     EXPECT_EQ(engine.frames(), 1u);
     EXPECT_EQ(engine.host().emitted(), 1u);

@@ -20,6 +20,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "engine_host.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/messages.h"
 
@@ -30,6 +31,24 @@ using json = nlohmann::json;
 // Under valgrind or a sanitizer everything is 10-50x slower: the sizes of
 // runs shrink there, the assertions stay the same.
 inline constexpr bool kSlowBuild = SIGRUN_TEST_MEMCHECK != 0 || SIGRUN_TEST_SANITIZED != 0;
+
+// A BTCUSDT book with only its top level set, and the frame that hands it to
+// an engine directly (EngineInstance::on_data), as the dispatcher would.
+inline sigrun_depth top_of_book(double bid, double ask) {
+    sigrun_depth depth{};
+    std::memcpy(depth.instrument, "BTCUSDT", 8);
+    depth.bid_price[0] = bid;
+    depth.ask_price[0] = ask;
+    return depth;
+}
+
+inline runner::CurrentFrame depth_frame(std::uint64_t sequence, const sigrun_depth& depth) {
+    runner::CurrentFrame frame;
+    frame.sequence = sequence;
+    frame.type = SIGRUN_MSG_DEPTH;
+    frame.data = &depth;
+    return frame;
+}
 
 inline std::string examples_file(const char* name) {
     return (std::filesystem::path(SIGRUN_EXAMPLES_DATA_DIR) / name).string();

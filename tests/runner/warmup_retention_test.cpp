@@ -16,6 +16,7 @@
 #include "frame_replay.hpp"
 #include "md_retention.hpp"
 #include "plugin_library.hpp"
+#include "runner_test_support.hpp"
 #include "sigrun/journal/writer.hpp"
 #include "sigrun/messages.h"
 #include "temp_dir.hpp"
@@ -74,10 +75,7 @@ protected:
     }
 
     void write_depths(std::uint64_t n) {
-        sigrun_depth depth{};
-        std::memcpy(depth.instrument, "BTCUSDT", 8);
-        depth.bid_price[0] = 100.0;
-        depth.ask_price[0] = 101.0;
+        const sigrun_depth depth = runner_test::top_of_book(100.0, 101.0);
         for (std::uint64_t i = 0; i < n; ++i) md_->write_message(SIGRUN_MSG_DEPTH, depth);
     }
 
@@ -93,13 +91,8 @@ TEST_F(FrameReplayTest, FramesStillInTheRingAreReplayedWithTheirEmitsDiscarded) 
     EXPECT_EQ(engine_->frames(), 50u);
     EXPECT_EQ(publisher_.published(), 0u) << "a warm-up must not publish";
     // and the engine publishes again once the warm-up is over
-    sigrun_depth depth{};
-    depth.bid_price[0] = 100.0;
-    depth.ask_price[0] = 101.0;
-    CurrentFrame frame;
-    frame.sequence = 201;
-    frame.type = SIGRUN_MSG_DEPTH;
-    frame.data = &depth;
+    const sigrun_depth depth = runner_test::top_of_book(100.0, 101.0);
+    CurrentFrame frame = runner_test::depth_frame(201, depth);
     engine_->on_data(frame);
     EXPECT_EQ(publisher_.published(), 1u);
 }
