@@ -18,13 +18,19 @@ namespace sigrun::runner {
 HotSwapper::HotSwapper(Dispatcher& dispatcher, const RunnerConfig& config, FactorPublisher* publisher,
                        const journal::Pins* pins, std::shared_ptr<journal::Mapping> md, MdRetention* retention)
     : dispatcher_(dispatcher), config_(config), publisher_(publisher), pins_(pins), md_(std::move(md)),
-      retention_(retention), private_dir_(config.journal.dir / ".plugins"), failed_identity_(config.engines.size()) {}
+      retention_(retention), private_dir_(config.journal.dir / ".plugins"), failed_identity_(config.engines.size()),
+      // Created here, closed in the destructor: request_reload() reads it from
+      // any thread (SIGHUP) at any time, so it never changes while shared.
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (wake_fd_ < 0) throw std::runtime_error(fmt::format("hot swap: eventfd failed: {}", std::strerror(errno)));
+}
 
-HotSwapper::~HotSwapper() { stop(); }
+HotSwapper::~HotSwapper() {
+    stop();
+    ::close(wake_fd_);
+}
 
 void HotSwapper::start() {
-    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_fd_ < 0) throw std::runtime_error(fmt::format("hot swap: eventfd failed: {}", std::strerror(errno)));
     if (config_.hot_swap.watch) {
         inotify_fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (inotify_fd_ < 0) throw std::runtime_error(fmt::format("hot swap: inotify_init1 failed: {}", std::strerror(errno)));
@@ -53,16 +59,13 @@ void HotSwapper::stop() {
     (void)!::write(wake_fd_, &one, sizeof one);
     thread_.join();
     if (inotify_fd_ >= 0) ::close(inotify_fd_);
-    ::close(wake_fd_);
-    inotify_fd_ = wake_fd_ = -1;
+    inotify_fd_ = -1;
 }
 
 void HotSwapper::request_reload() {
     reload_requested_.store(true);
-    if (wake_fd_ >= 0) {
-        const std::uint64_t one = 1;
-        (void)!::write(wake_fd_, &one, sizeof one);
-    }
+    const std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 SwapStats HotSwapper::stats() const {

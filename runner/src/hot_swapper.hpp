@@ -83,8 +83,8 @@ private:
     bool closed_ = false;  // stop() was called; guarded by swap_mutex_
     std::vector<FileIdentity> failed_identity_;  // per engine: the file that last failed to swap
 
+    int wake_fd_;        // eventfd: stop and SIGHUP requests; lives as long as this object
     int inotify_fd_ = -1;
-    int wake_fd_ = -1;  // eventfd: stop and SIGHUP requests
     std::atomic<bool> stopping_{false};
     std::atomic<bool> reload_requested_{false};
     std::thread thread_;
