@@ -152,7 +152,13 @@ TEST(JournalStress, PinnedFrames_StayIntactWhileTheWriterLaps) {
         });
     }
     std::vector<std::byte> payload(max_payload);
-    for (std::uint64_t seq = 1; seq <= kPinRaceFrames; ++seq) {
+    // kPinRaceFrames at least, and on until the writer has met a pinned slot:
+    // under valgrind the threads take turns and the readers may not have run
+    // during the first laps. Bounded, so a writer that never meets a pin ends
+    // the test (and fails it below) instead of looping forever.
+    const std::uint64_t most = 20 * kPinRaceFrames;
+    for (std::uint64_t seq = 1; seq <= most && (seq <= kPinRaceFrames || writer.pin_wait_stats().waits == 0);
+         ++seq) {
         const std::uint32_t length = payload_length(seq, max_payload);
         fill_payload(seq, std::span(payload).first(length));
         writer.write(3, std::span(payload).first(length));
