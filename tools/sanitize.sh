@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Leak and thread checks in one command: every test under valgrind memcheck,
-# under ASan+UBSan and under TSan (the presets of the same names), one after
-# the other, then one line per preset. Extra arguments go to ctest, e.g.
-#   tools/sanitize.sh                 # everything (long: three full builds)
-#   tools/sanitize.sh -L hot_swap     # only the hot-swap tests, three ways
+# under ASan+UBSan in the copy and in the frame-ref (zero-copy) build, and
+# under TSan (the presets of the same names), one after the other, then one
+# line per preset. Extra arguments go to ctest, e.g.
+#   tools/sanitize.sh                 # everything (long: four full builds)
+#   tools/sanitize.sh -L hot_swap     # only the hot-swap tests, four ways
 #   SIGRUN_PRESETS="asan tsan" tools/sanitize.sh -R '^journal_'
 # Exit status: 0 only when every preset passed.
 set -uo pipefail
@@ -12,7 +13,7 @@ tools/setup-debian.sh || exit 1
 jobs=${SIGRUN_JOBS:-2}
 declare -A verdict
 failed=0
-for preset in ${SIGRUN_PRESETS:-memcheck asan tsan}; do
+for preset in ${SIGRUN_PRESETS:-memcheck asan asan-zero-copy tsan}; do
   echo "=== $preset"
   if ! cmake --preset "$preset" >/dev/null; then
     verdict[$preset]="configure failed"; failed=1; continue
@@ -27,5 +28,5 @@ for preset in ${SIGRUN_PRESETS:-memcheck asan tsan}; do
   fi
 done
 echo "=== summary"
-for preset in ${SIGRUN_PRESETS:-memcheck asan tsan}; do echo "$preset: ${verdict[$preset]}"; done
+for preset in ${SIGRUN_PRESETS:-memcheck asan asan-zero-copy tsan}; do echo "$preset: ${verdict[$preset]}"; done
 exit $failed

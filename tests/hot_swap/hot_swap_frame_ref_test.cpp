@@ -40,8 +40,8 @@ std::uint64_t pinned_slots(const journal::Mapping& md) {
     return pinned;
 }
 
-// No warm-up here: under the runner's full-speed feed the warm-up frames are
-// already overwritten (see HotSwapStateTest.WarmupUnderTheRunnersFullSpeedFeed...).
+// No warm-up here: this test is about the frames the outgoing engine holds
+// (warm-up under the runner's feed: HotSwapStateTest.WarmupUnderTheRunnersFullSpeedFeed...).
 TEST(HotSwapFrameRefTest, SwappingAHolderOutReleasesEveryFrameItHeld) {
     const std::uint64_t rounds = by_build(20, 10, 4);
     ScratchDir scratch(/*prefer_memory=*/true);
