@@ -26,10 +26,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "config.hpp"
+#include "log_capture.hpp"
 #include "runner.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/messages.h"
@@ -148,30 +148,9 @@ inline std::uint64_t power_of_two_at_least(std::uint64_t n) {
     return p;
 }
 
-// Adds a sink to spdlog's default logger while it lives. Create it before
-// any runner thread starts and destroy it after they all ended (the sink
-// list itself is not thread-safe).
-class LogCapture {
+// The shared log capture, plus what the hot-swap tests read from it.
+class LogCapture : public testing::LogCapture {
 public:
-    LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(200'000)) {
-        sink_->set_pattern("%l %v");
-        spdlog::default_logger()->sinks().push_back(sink_);
-    }
-    ~LogCapture() { std::erase(spdlog::default_logger()->sinks(), sink_); }
-    LogCapture(const LogCapture&) = delete;
-    LogCapture& operator=(const LogCapture&) = delete;
-
-    [[nodiscard]] std::vector<std::string> lines() const { return sink_->last_formatted(); }
-
-    // Lines at `level` ("error", "warning", "info") that contain `text`.
-    [[nodiscard]] std::vector<std::string> matching(const std::string& level, const std::string& text) const {
-        std::vector<std::string> found;
-        for (const auto& line : lines()) {
-            if (line.rfind(level + " ", 0) == 0 && line.find(text) != std::string::npos) found.push_back(line);
-        }
-        return found;
-    }
-
     // The "live from md frame N" of each successful swap of `engine`, in order.
     [[nodiscard]] std::vector<std::uint64_t> swap_points(const std::string& engine) const {
         const std::string prefix = "info hot swap of engine " + engine + ": ";
@@ -184,9 +163,6 @@ public:
         }
         return points;
     }
-
-private:
-    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
 };
 
 // runner::Runner with run() on its own thread: constructed (journals opened,

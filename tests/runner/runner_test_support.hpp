@@ -17,10 +17,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "engine_host.hpp"
+#include "log_capture.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/messages.h"
 
@@ -80,36 +80,8 @@ inline void write_json(const std::filesystem::path& path, const json& document) 
     out << document.dump(2) << '\n';
 }
 
-// Adds a sink to spdlog's default logger for the lifetime of the object, so
-// that a test can look at what the runner (and the engines through
-// host->log) logged.
-class LogCapture {
-public:
-    LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(200'000)) {
-        sink_->set_pattern("%l %v");
-        spdlog::default_logger()->sinks().push_back(sink_);
-    }
-    ~LogCapture() {
-        auto& sinks = spdlog::default_logger()->sinks();
-        std::erase(sinks, sink_);
-    }
-    LogCapture(const LogCapture&) = delete;
-    LogCapture& operator=(const LogCapture&) = delete;
-
-    [[nodiscard]] std::vector<std::string> lines() const { return sink_->last_formatted(); }
-
-    // Lines at `level` ("error", "warning", "info") containing `text`.
-    [[nodiscard]] std::vector<std::string> matching(const std::string& level, const std::string& text) const {
-        std::vector<std::string> found;
-        for (const auto& line : lines()) {
-            if (line.rfind(level + " ", 0) == 0 && line.find(text) != std::string::npos) found.push_back(line);
-        }
-        return found;
-    }
-
-private:
-    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-};
+// What the runner (and the engines through host->log) logged.
+using LogCapture = testing::LogCapture;
 
 inline std::string field(const char* text, std::size_t size) { return std::string(text, strnlen(text, size)); }
 
