@@ -134,6 +134,22 @@ std::filesystem::path examples_file(const char* name) {
 
 class SigrunCliTest : public ::testing::Test {
 protected:
+    // True once the run's md.journal holds a frame; false if `p` ended or
+    // 60 s passed (bounded: a broken runner fails the test, not hangs it).
+    bool wait_for_first_frame(Process& p) const {
+        const auto md = dir_ / "journal" / "md.journal";
+        for (int i = 0; i < 600 && p.running(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (!std::filesystem::exists(md)) continue;
+            try {
+                if (sigrun::journal::Reader(md).last_published() > 0) return true;
+            } catch (const sigrun::journal::JournalError&) {
+                // the writer is still creating the file
+            }
+        }
+        return false;
+    }
+
     void SetUp() override {
         for (const auto* name : {"spot_btcusdt_book20.csv.gz", "spot_btcusdt_trades.csv.gz"}) {
             data_files_.push_back(examples_file(name));
@@ -287,21 +303,8 @@ TEST_F(SigrunCliTest, SigtermDuringALongRunExitsZeroAndPrintsTheSummary) {
     const auto config = write_config(document);
     Process p({"--config", config.string()}, dir_.path());
 
-    // when the journal shows frames (bounded wait: a broken runner fails the
-    // test instead of hanging it)
-    const auto md = dir_ / "journal" / "md.journal";
-    bool frames_seen = false;
-    for (int i = 0; i < 600 && !frames_seen && p.running(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (!std::filesystem::exists(md)) continue;
-        try {
-            sigrun::journal::Reader reader(md);
-            frames_seen = reader.last_published() > 0;
-        } catch (const sigrun::journal::JournalError&) {
-            // the writer is still creating the file
-        }
-    }
-    ASSERT_TRUE(frames_seen) << "no frame in " << md << " after 60 s; stderr:\n" << p.err();
+    // when the journal shows frames
+    ASSERT_TRUE(wait_for_first_frame(p)) << "no frame in md.journal after 60 s; stderr:\n" << p.err();
     ASSERT_TRUE(p.running()) << "sigrun ended before SIGTERM; stdout:\n" << p.out();
     // and SIGTERM arrives
     p.signal(SIGTERM);
@@ -321,17 +324,7 @@ TEST_F(SigrunCliTest, SigintDuringALongRunExitsZeroAndPrintsTheSummary) {
     document["source"] = {{"kind", "synthetic"}, {"seed", 2}, {"events", 50'000'000}};
     const auto config = write_config(document);
     Process p({"--config", config.string()}, dir_.path());
-    const auto md = dir_ / "journal" / "md.journal";
-    bool frames_seen = false;
-    for (int i = 0; i < 600 && !frames_seen && p.running(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (!std::filesystem::exists(md)) continue;
-        try {
-            frames_seen = sigrun::journal::Reader(md).last_published() > 0;
-        } catch (const sigrun::journal::JournalError&) {
-        }
-    }
-    ASSERT_TRUE(frames_seen) << "no frame in " << md << " after 60 s; stderr:\n" << p.err();
+    ASSERT_TRUE(wait_for_first_frame(p)) << "no frame in md.journal after 60 s; stderr:\n" << p.err();
     p.signal(SIGINT);
     EXPECT_EQ(p.wait(), 0) << "stderr:\n" << p.err();
     EXPECT_THAT(p.out(), AllOf(HasSubstr("=== sigrun summary"), HasSubstr("frames pinned at exit 0\n")));
