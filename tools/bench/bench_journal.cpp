@@ -125,37 +125,28 @@ struct Pipe {
     std::uint64_t checksum = 0;              // keeps the reader's loads alive
 };
 
-// Copying reader: Reader::next into a private buffer.
-void copy_reader(Reader& reader, Pipe& pipe) {
-    std::vector<std::byte> buffer(reader.geometry().max_payload());
+// The reader thread. Copying (kPinned false): Reader::next into a private
+// buffer. Pinning: Reader::next_pinned, touch the payload in place, release.
+template <bool kPinned>
+void read_until_stopped(Reader& reader, Pipe& pipe) {
+    std::vector<std::byte> buffer(kPinned ? 0 : reader.geometry().max_payload());
     std::uint64_t sum = 0;
     Backoff backoff;
     while (!pipe.stop.load(std::memory_order_relaxed)) {
-        const ReadResult r = reader.next(buffer);
+        auto r = [&] {
+            if constexpr (kPinned) {
+                return reader.next_pinned();
+            } else {
+                return reader.next(buffer);
+            }
+        }();
         if (r.status == ReadStatus::frame) {
-            sum += static_cast<std::uint8_t>(buffer[r.info.length - 1]);
-            pipe.consumed.store(r.info.sequence, std::memory_order_release);
-        } else if (r.status == ReadStatus::lost) {
-            pipe.lost += r.lost;
-            pipe.consumed.store(reader.position() - 1, std::memory_order_release);
-        } else {
-            backoff.pause();
-            continue;
-        }
-        backoff.reset();
-    }
-    pipe.checksum = sum;
-}
-
-// Pinning reader: Reader::next_pinned, touch the payload in place, release.
-void pinned_reader(Reader& reader, Pipe& pipe) {
-    std::uint64_t sum = 0;
-    Backoff backoff;
-    while (!pipe.stop.load(std::memory_order_relaxed)) {
-        PinnedRead r = reader.next_pinned();
-        if (r.status == ReadStatus::frame) {
-            sum += static_cast<std::uint8_t>(r.frame.payload()[r.info.length - 1]);
-            r.frame.release();
+            if constexpr (kPinned) {
+                sum += static_cast<std::uint8_t>(r.frame.payload()[r.info.length - 1]);
+                r.frame.release();
+            } else {
+                sum += static_cast<std::uint8_t>(buffer[r.info.length - 1]);
+            }
             pipe.consumed.store(r.info.sequence, std::memory_order_release);
         } else if (r.status == ReadStatus::lost) {
             pipe.lost += r.lost;
@@ -178,7 +169,7 @@ void BM_WriteReadImpl(benchmark::State& state) {
     Reader reader = kPinned ? Reader(writer.mapping()) : Reader(dir.journal());
     const auto payload = make_payload(static_cast<std::size_t>(state.range(0)));
     Pipe pipe;
-    std::thread consumer([&] { kPinned ? pinned_reader(reader, pipe) : copy_reader(reader, pipe); });
+    std::thread consumer([&] { read_until_stopped<kPinned>(reader, pipe); });
 
     std::uint64_t written = 0;
     for (auto _ : state) {
