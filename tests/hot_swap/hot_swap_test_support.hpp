@@ -5,7 +5,6 @@
 #pragma once
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +29,7 @@
 
 #include "config.hpp"
 #include "log_capture.hpp"
+#include "process_resources.hpp"
 #include "runner.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/messages.h"
@@ -309,47 +309,8 @@ inline VersionedStream check_versioned_stream(const fs::path& signals_journal, c
     return out;
 }
 
-// What the process holds, for "no growth per swap".
-struct ProcessResources {
-    std::uint64_t maps_lines = 0;  // lines of /proc/self/maps
-    std::uint64_t fds = 0;         // entries of /proc/self/fd
-    std::uint64_t heap_bytes = 0;  // malloc'd and in use (mallinfo2 uordblks + hblkhd)
-    std::uint64_t private_copies_mapped = 0;  // distinct mapped files under `private_dir`
-
-    static ProcessResources sample(const fs::path& private_dir) {
-        ProcessResources r;
-        std::vector<std::string> mapped_copies;
-        {
-            std::ifstream maps("/proc/self/maps");
-            const std::string needle = private_dir.string() + "/";
-            for (std::string line; std::getline(maps, line);) {
-                ++r.maps_lines;
-                if (const auto at = line.find(needle); at != std::string::npos) {
-                    const std::string path = line.substr(at);
-                    if (std::find(mapped_copies.begin(), mapped_copies.end(), path) == mapped_copies.end()) {
-                        mapped_copies.push_back(path);
-                    }
-                }
-            }
-        }
-        r.private_copies_mapped = mapped_copies.size();
-        std::error_code ec;
-        for (auto it = fs::directory_iterator("/proc/self/fd", ec); !ec && it != fs::directory_iterator();
-             it.increment(ec)) {
-            ++r.fds;
-        }
-        const struct mallinfo2 mi = ::mallinfo2();
-        r.heap_bytes = mi.uordblks + mi.hblkhd;
-        return r;
-    }
-};
-
-// Files in a folder (0 when it does not exist).
-inline std::uint64_t files_in(const fs::path& dir) {
-    std::error_code ec;
-    std::uint64_t n = 0;
-    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) ++n;
-    return n;
-}
+// What the process holds, for "no growth per swap" (tests/support).
+using testing::files_in;
+using testing::ProcessResources;
 
 }  // namespace sigrun::hot_swap_test
