@@ -13,7 +13,9 @@
 # are kept under $FUZZ_BUILD_DIR/fuzz-run/<target>/. To replay a crash:
 #   build/fuzz/tests/fuzz/<target> <crash file>
 # and, once fixed, commit the file to tests/fuzz/corpus/<target>/ as a
-# regression seed.
+# regression seed named regress-<what>: from then on ctest replays it in
+# every build (test fuzz_corpus.<target>; `ctest -L fuzz_corpus`, see
+# tests/fuzz/CMakeLists.txt), under the sanitizers and valgrind too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
