@@ -38,6 +38,12 @@ function(sigrun_add_gtest target)
   endif()
   target_compile_definitions(${target} PRIVATE
       SIGRUN_TEST_MEMCHECK=${memcheck} SIGRUN_TEST_SANITIZED=${sanitized})
+  if(SIGRUN_MEMCHECK)
+    # For the tools a test spawns (tests/support/child_command.hpp).
+    target_compile_definitions(${target} PRIVATE
+        SIGRUN_TEST_VALGRIND="${SIGRUN_VALGRIND}"
+        SIGRUN_TEST_VALGRIND_SUPPRESSIONS="${SIGRUN_VALGRIND_SUPPRESSIONS}")
+  endif()
   if(SIGRUN_TEST_WRAPPER)
     set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR "${SIGRUN_TEST_WRAPPER}")
   endif()

@@ -25,6 +25,7 @@
 
 #include <sigrun_test_plugins.hpp>
 
+#include "child_command.hpp"
 #include "sigrun/journal/error.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "temp_dir.hpp"
@@ -58,13 +59,12 @@ std::vector<std::string> lines_of(const std::string& text) {
 class Process {
 public:
     Process(const std::vector<std::string>& args, const std::filesystem::path& dir)
-        : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
+        : out_(dir / "stdout.txt"), err_(dir / "stderr.txt"), valgrind_log_(dir / "valgrind.txt") {
+        std::vector<std::string> command = sigrun::testing::child_command(SIGRUN_EXE, args, valgrind_log_);
         std::vector<char*> argv;
-        std::string exe = SIGRUN_EXE;
-        argv.push_back(exe.data());
-        std::vector<std::string> copy = args;
-        for (auto& a : copy) argv.push_back(a.data());
+        for (auto& a : command) argv.push_back(a.data());
         argv.push_back(nullptr);
+        const std::string& exe = command.front();
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -92,13 +92,16 @@ public:
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
-    // Exit code, or 128 + signal when killed by one.
+    // Exit code, or 128 + signal when killed by one. In the memcheck build
+    // a valgrind report on the child is a test failure here.
     int wait() {
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
         reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        EXPECT_EQ(sigrun::testing::child_memcheck_report(code, valgrind_log_), "");
+        return code;
     }
     [[nodiscard]] bool running() const {
         int status = 0;
@@ -110,7 +113,7 @@ public:
     [[nodiscard]] std::string err() const { return read_text(err_); }
 
 private:
-    std::filesystem::path out_, err_;
+    std::filesystem::path out_, err_, valgrind_log_;
     pid_t pid_ = -1;
     bool reaped_ = false;
 };

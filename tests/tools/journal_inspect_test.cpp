@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "child_command.hpp"
 #include "inspect.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/journal/writer.hpp"
@@ -47,7 +48,8 @@ std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(
 // Runs sigrun-journal with `args`, stdout and stderr captured in files.
 class Tool {
 public:
-    explicit Tool(const TempDir& dir) : out_(dir / "tool.out"), err_(dir / "tool.err") {}
+    explicit Tool(const TempDir& dir)
+        : out_(dir / "tool.out"), err_(dir / "tool.err"), valgrind_log_(dir / "tool.valgrind") {}
 
     pid_t start(const std::vector<std::string>& args) const {
         posix_spawn_file_actions_t actions;
@@ -55,13 +57,12 @@ public:
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        std::vector<std::string> owned{SIGRUN_JOURNAL_TOOL};
-        owned.insert(owned.end(), args.begin(), args.end());
+        std::vector<std::string> owned = testing::child_command(SIGRUN_JOURNAL_TOOL, args, valgrind_log_);
         std::vector<char*> argv;
         for (auto& a : owned) argv.push_back(a.data());
         argv.push_back(nullptr);
         pid_t pid = -1;
-        const int rc = ::posix_spawn(&pid, SIGRUN_JOURNAL_TOOL, &actions, nullptr, argv.data(), environ);
+        const int rc = ::posix_spawn(&pid, owned.front().c_str(), &actions, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
         return pid;
@@ -81,6 +82,8 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        // In the memcheck build a valgrind report on the tool fails the test.
+        EXPECT_EQ(testing::child_memcheck_report(code, valgrind_log_), "");
         return {code, read_file_bytes(out_), read_file_bytes(err_)};
     }
 
@@ -89,6 +92,7 @@ public:
 private:
     std::filesystem::path out_;
     std::filesystem::path err_;
+    std::filesystem::path valgrind_log_;
 };
 
 std::vector<std::byte> bytes_of(const void* p, std::size_t n) {
