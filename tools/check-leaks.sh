@@ -164,7 +164,9 @@ log=$work/valgrind.log
 if ! grep -q 'ERROR SUMMARY:' "$log"; then
   # valgrind did not get as far as its summary: nothing was checked.
   why=$(grep -h -v '^[[:space:]]*$' "$work/run.err" "$log" | sed 's/^==[0-9]*== *//' | tail -n 1 || true)
-  die "valgrind did not finish running sigrun (exit $rc): ${why:-no message}; run it by hand: valgrind $sigrun --config <runner.json>"
+  kept=$(mktemp --tmpdir check-leaks.XXXXXX.json)
+  cp "$work/runner.json" "$kept"
+  die "valgrind did not finish running sigrun (exit $rc): ${why:-no message}; run it by hand: valgrind $sigrun --config $kept"
 fi
 errors=$(sed -n 's/^==[0-9]*== ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$log" | tail -n 1)
 crash=$(grep -m 1 'Process terminating with default action of signal' "$log" | sed 's/^==[0-9]*== *//' || true)
