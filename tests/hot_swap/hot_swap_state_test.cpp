@@ -74,6 +74,12 @@ RollingRun run_rolling(const char* library_file, std::uint64_t frames, std::uint
         } else {
             for (std::uint64_t i = 0; i < swaps; ++i) {
                 EXPECT_TRUE(run.wait_for_md((i + 1) * frames / (swaps + 1))) << "the run ended before swap " << i;
+                // The dispatcher may lag the feed by up to the md ring (8192
+                // frames in the warm-up test, more than frames/(swaps+1) in
+                // the sanitizer and valgrind sizes): the first switch waits
+                // until the engine's window has filled (3 factors per frame).
+                EXPECT_TRUE(wait_for([&] { return run.factors_published() / 3 > kWindow; }))
+                    << "the run ended before the window filled";
                 deploy(library_file, library);
                 EXPECT_TRUE(run.swapper().reload("rw")) << "swap " << i;
             }
