@@ -85,10 +85,13 @@ void Writer::recover() {
     detail::store(mapping_->header().last_sequence, max_sequence, std::memory_order_release);
 }
 
-std::int64_t Writer::next_gen_time() noexcept {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    const std::int64_t now = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+std::int64_t Writer::next_gen_time(std::int64_t supplied) noexcept {
+    std::int64_t now = supplied;
+    if (now == 0) {
+        timespec ts{};
+        ::clock_gettime(CLOCK_REALTIME, &ts);
+        now = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+    }
     // Non-decreasing, so that readers can seek by time with a binary search
     // even if the wall clock steps back.
     last_gen_time_ = std::max(last_gen_time_, now);
@@ -145,9 +148,9 @@ void Writer::acquire_slot(std::uint64_t index, std::uint64_t sequence) {
 // PROTOCOL.md, "Writing a frame", steps 4-6.
 std::uint64_t Writer::publish(std::uint64_t index, std::uint64_t sequence, std::int32_t msg_type,
                               std::uint32_t length, std::int64_t trigger_time,
-                              const void* checksum_source) {
+                              const void* checksum_source, std::int64_t supplied_gen_time) {
     FrameHeader& slot = mapping_->slot(index);
-    const std::int64_t gen_time = next_gen_time();
+    const std::int64_t gen_time = next_gen_time(supplied_gen_time);
     detail::store(slot.length, length, std::memory_order_relaxed);
     detail::store(slot.msg_type, msg_type, std::memory_order_relaxed);
     detail::store(slot.gen_time, gen_time, std::memory_order_relaxed);
@@ -174,13 +177,13 @@ void Writer::Claim::copy_in(std::size_t offset, std::span<const std::byte> bytes
 }
 
 std::uint64_t Writer::write(std::int32_t msg_type, std::span<const std::byte> payload,
-                            std::int64_t trigger_time) {
+                            std::int64_t trigger_time, std::int64_t gen_time) {
     const Claim c = claim(msg_type, static_cast<std::uint32_t>(
                                         std::min<std::size_t>(payload.size(), UINT32_MAX)));
     c.copy_in(0, payload);
     claim_open_ = false;
     return publish(c.index_, c.sequence_, c.msg_type_, static_cast<std::uint32_t>(payload.size()),
-                   trigger_time, payload.data());
+                   trigger_time, payload.data(), gen_time);
 }
 
 Writer::Claim Writer::claim(std::int32_t msg_type, std::uint32_t length) {

@@ -6,9 +6,7 @@
 //   "microprice", "imbalance_l1", and when levels N > 1
 //   "imbalance_l<N>", "weighted_mid_l<N>".
 // Stateless per book, so no per-instrument state is kept.
-#include <memory>
 #include <string>
-#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -24,26 +22,27 @@ public:
     MicropriceEngine(Host host, const nlohmann::json& config)
         : Engine(host),
           calculator_(parse_microprice_config(config)),
-          imbalance_ln_name_("imbalance_l" + std::to_string(calculator_.levels())),
-          weighted_mid_ln_name_("weighted_mid_l" + std::to_string(calculator_.levels())) {}
+          microprice_(factor("microprice")),
+          imbalance_l1_(factor("imbalance_l1")),
+          imbalance_ln_(factor("imbalance_l" + std::to_string(calculator_.levels()))),
+          weighted_mid_ln_(factor("weighted_mid_l" + std::to_string(calculator_.levels()))) {}
 
-    void on_depth(std::shared_ptr<const Depth> book) override {
-        const std::string_view instrument = field_text(book->instrument);
-        const BookPressure values = calculator_.compute(*book);
-        if (values.microprice) emit("microprice", instrument, *values.microprice);
-        if (values.imbalance_l1) emit("imbalance_l1", instrument, *values.imbalance_l1);
+    void on_depth(const Depth& book) override {
+        const BookPressure values = calculator_.compute(book);
+        if (values.microprice) emit(microprice_, book.instrument, *values.microprice);
+        if (values.imbalance_l1) emit(imbalance_l1_, book.instrument, *values.imbalance_l1);
         if (calculator_.levels() > 1) {
-            if (values.imbalance_ln) emit(imbalance_ln_name_, instrument, *values.imbalance_ln);
-            if (values.weighted_mid_ln) {
-                emit(weighted_mid_ln_name_, instrument, *values.weighted_mid_ln);
-            }
+            if (values.imbalance_ln) emit(imbalance_ln_, book.instrument, *values.imbalance_ln);
+            if (values.weighted_mid_ln) emit(weighted_mid_ln_, book.instrument, *values.weighted_mid_ln);
         }
     }
 
 private:
     MicropriceCalculator calculator_;
-    std::string imbalance_ln_name_;
-    std::string weighted_mid_ln_name_;
+    FactorId microprice_;
+    FactorId imbalance_l1_;
+    FactorId imbalance_ln_;     // registered (and used) only when levels > 1
+    FactorId weighted_mid_ln_;
 };
 
 }  // namespace

@@ -5,7 +5,6 @@
 // (which only sets the baseline):
 //   "ofi_l1" .. "ofi_l<levels>"  windowed OFI at each level, base-asset units
 //   "mlofi"                      their sum (only when levels > 1)
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,23 +23,23 @@ namespace {
 class OfiEngine final : public Engine {
 public:
     OfiEngine(Host host, const nlohmann::json& config)
-        : Engine(host), config_(parse_ofi_config(config)) {
+        : Engine(host), config_(parse_ofi_config(config)), mlofi_(factor("mlofi")) {
         for (int level = 1; level <= config_.levels; ++level) {
-            level_factor_names_.push_back("ofi_l" + std::to_string(level));
+            level_factors_.push_back(factor("ofi_l" + std::to_string(level)));
         }
     }
 
-    void on_depth(std::shared_ptr<const Depth> book) override {
-        const std::string_view name = field_text(book->instrument);
+    void on_depth(const Depth& book) override {
+        const std::string_view name = field_text(book.instrument);
         Instrument& instrument = instruments_.find_or_add(name, config_);
-        if (!instrument.calculator.update(*book)) {
+        if (!instrument.calculator.update(book)) {
             return;  // first book of this instrument: baseline only
         }
         for (int level = 1; level <= config_.levels; ++level) {
-            emit(level_factor_names_[level - 1], name, instrument.calculator.ofi(level));
+            emit(level_factors_[level - 1], book.instrument, instrument.calculator.ofi(level));
         }
         if (config_.levels > 1) {
-            emit("mlofi", name, instrument.calculator.mlofi());
+            emit(mlofi_, book.instrument, instrument.calculator.mlofi());
         }
         if (instrument.calculator.dropped_early() > 0 && !instrument.warned_dropped) {
             instrument.warned_dropped = true;
@@ -57,7 +56,8 @@ private:
     };
 
     OfiConfig config_;
-    std::vector<std::string> level_factor_names_;
+    FactorId mlofi_;
+    std::vector<FactorId> level_factors_;
     InstrumentMap<Instrument> instruments_;  // the first message of each allocates
 };
 

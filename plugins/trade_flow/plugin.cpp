@@ -5,7 +5,6 @@
 // Factors emitted on every accepted trade of an instrument:
 //   "trade_imbalance"  in [-1, 1]
 //   "vwap"             quote currency
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,27 +22,30 @@ namespace {
 class TradeFlowEngine final : public Engine {
 public:
     TradeFlowEngine(Host host, const nlohmann::json& config)
-        : Engine(host), config_(parse_trade_flow_config(config)) {}
+        : Engine(host),
+          config_(parse_trade_flow_config(config)),
+          trade_imbalance_(factor("trade_imbalance")),
+          vwap_(factor("vwap")) {}
 
-    void on_trade(std::shared_ptr<const Trade> trade) override {
-        const std::string_view name = field_text(trade->instrument);
+    void on_trade(const Trade& trade) override {
+        const std::string_view name = field_text(trade.instrument);
         Instrument& instrument = instruments_.find_or_add(name, config_);
-        if (!instrument.calculator.update(*trade)) {
+        if (!instrument.calculator.update(trade)) {
             if (!instrument.warned_rejected) {
                 instrument.warned_rejected = true;
                 log(SIGRUN_LOG_WARN, "trade_flow: " + std::string(name) +
                                          ": ignoring trades whose price or size is not a "
                                          "positive number (first seen: price " +
-                                         std::to_string(trade->price) + ", size " +
-                                         std::to_string(trade->size) + ")");
+                                         std::to_string(trade.price) + ", size " +
+                                         std::to_string(trade.size) + ")");
             }
             return;
         }
         if (const auto imbalance = instrument.calculator.trade_imbalance()) {
-            emit("trade_imbalance", name, *imbalance);
+            emit(trade_imbalance_, trade.instrument, *imbalance);
         }
         if (const auto vwap = instrument.calculator.vwap()) {
-            emit("vwap", name, *vwap);
+            emit(vwap_, trade.instrument, *vwap);
         }
         if (instrument.calculator.dropped_early() > 0 && !instrument.warned_dropped) {
             instrument.warned_dropped = true;
@@ -61,6 +63,8 @@ private:
     };
 
     TradeFlowConfig config_;
+    FactorId trade_imbalance_;
+    FactorId vwap_;
     InstrumentMap<Instrument> instruments_;  // the first message of each allocates
 };
 

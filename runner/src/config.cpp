@@ -1,9 +1,12 @@
 #include "config.hpp"
 
+
 #include <fstream>
 #include <set>
 
 #include <fmt/format.h>
+
+#include "sigrun/factor_batch.hpp"
 
 namespace sigrun::runner {
 namespace {
@@ -150,9 +153,12 @@ JournalConfig parse_journal(ObjectReader& root, const std::filesystem::path& bas
         o.fail(o.at("md.slot_size"), fmt::format("is {}; market-data frames need at least {}",
                                                  c.md.slot_size, sizeof(sigrun_depth) + 64));
     }
-    if (c.signals.max_payload() < sizeof(sigrun_factor)) {
-        o.fail(o.at("signals.slot_size"), fmt::format("is {}; factor frames need at least {}",
-                                                      c.signals.slot_size, sizeof(sigrun_factor) + 64));
+    // A factor frame holds one engine call's values; it must hold at least
+    // one (more per frame is cheaper: 512 holds 5).
+    if (c.signals.max_payload() < factor_batch_bytes(1)) {
+        o.fail(o.at("signals.slot_size"), fmt::format("is {}; factor frames need at least {} (512 holds 5 values "
+                                                      "per engine call)",
+                                                      c.signals.slot_size, factor_batch_bytes(1) + 64));
     }
     return c;
 }

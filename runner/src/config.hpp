@@ -30,7 +30,7 @@ public:
 struct JournalConfig {
     std::filesystem::path dir;                // holds md.journal and signals.journal
     journal::Geometry md{4096, 512};
-    journal::Geometry signals{65536, 256};
+    journal::Geometry signals{65536, 512};
     std::chrono::milliseconds pin_timeout{1000};  // writer's wait for a pinned md frame
 };
 

@@ -198,23 +198,6 @@ bool Dispatcher::dispatch_one() {
     return true;
 }
 
-bool describe_frame(int type, std::uint32_t length, const void* data, CurrentFrame& frame) noexcept {
-    std::size_t expected = 0;
-    switch (type) {
-        case SIGRUN_MSG_DEPTH: expected = sizeof(sigrun_depth); break;
-        case SIGRUN_MSG_TRADE: expected = sizeof(sigrun_trade); break;
-        default: return false;
-    }
-    if (length != expected) return false;
-    frame.type = type;
-    frame.data = data;
-    // receive_time_ns sits at the same offset in Depth and Trade.
-    static_assert(offsetof(sigrun_depth, receive_time_ns) == offsetof(sigrun_trade, receive_time_ns));
-    std::memcpy(&frame.receive_time_ns, static_cast<const std::byte*>(data) + offsetof(sigrun_depth, receive_time_ns),
-                sizeof frame.receive_time_ns);
-    return true;
-}
-
 // Validates the frame against its type before any engine sees it: a journal
 // written by another process may hold anything.
 void Dispatcher::deliver(CurrentFrame& frame, std::uint32_t length) {
@@ -231,7 +214,21 @@ void Dispatcher::deliver(CurrentFrame& frame, std::uint32_t length) {
     } else {
         ++counts_.trade;
     }
-    for (const auto& engine : engines_) engine->on_data(frame);
+    if (++rounds_ % kLatencySample != 0) {
+        for (const auto& engine : engines_) {
+            if (engine->accepts(frame.type)) engine->on_data(frame);
+        }
+        return;
+    }
+    auto before = std::chrono::steady_clock::now();
+    for (const auto& engine : engines_) {
+        if (!engine->accepts(frame.type)) continue;
+        engine->on_data(frame);
+        const auto after = std::chrono::steady_clock::now();
+        engine->record_latency(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(after - before).count()));
+        before = after;
+    }
 }
 
 }  // namespace sigrun::runner

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine_instance.hpp"
+#include "frame_validation.hpp"
 #include "sigrun/journal/reader.hpp"
 
 namespace sigrun::runner {
@@ -46,10 +47,6 @@ struct SwapOutcome {
     std::unique_ptr<EngineInstance> retired;       // the old engine, or the refused replacement
     std::uint64_t first_live_sequence = 0;         // first frame the new engine gets live
 };
-
-// Describes a frame for the engines; false when it must not be dispatched
-// (unknown type, or a length that does not match its type).
-bool describe_frame(int type, std::uint32_t length, const void* data, CurrentFrame& frame) noexcept;
 
 class Dispatcher {
 public:
@@ -102,6 +99,11 @@ private:
     std::atomic<std::uint64_t> position_;
     DispatchCounts counts_;
     std::uint64_t rejected_logged_ = 0;
+    // Every kLatencySample-th frame, the engine calls are timed (one clock
+    // read per engine plus one): latency histograms without a clock read on
+    // every call.
+    static constexpr std::uint64_t kLatencySample = 32;
+    std::uint64_t rounds_ = 0;
 
     // Swap hand-over between the swapper and the dispatch thread.
     std::mutex swap_mutex_;

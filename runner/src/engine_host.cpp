@@ -8,16 +8,12 @@
 #include <spdlog/spdlog.h>
 
 #include "plugin_library.hpp"
+#include "sigrun/factor_batch.hpp"
 
 namespace sigrun::runner {
 namespace {
 
-void copy_text(char* out, std::size_t size, const char* in) {
-    std::memset(out, 0, size);
-    if (in != nullptr) std::memcpy(out, in, strnlen(in, size));
-}
-
-std::int64_t realtime_ns() {
+std::int64_t realtime_ns() noexcept {
     timespec ts{};
     ::clock_gettime(CLOCK_REALTIME, &ts);
     return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
@@ -32,6 +28,19 @@ spdlog::level::level_enum to_spdlog(std::int32_t level) {
     }
 }
 
+// NUL-terminated text -> NUL-padded field of N bytes (cut at N).
+template <std::size_t N>
+void to_field(char (&field)[N], const char* text) noexcept {
+    std::memset(field, 0, N);
+    if (text != nullptr) std::memcpy(field, text, strnlen(text, N));
+}
+
+// Plain load + store of a counter only this thread writes: no locked
+// instruction, and readers on other threads still see a whole value.
+void bump(std::atomic<std::uint32_t>& counter) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins)
@@ -43,9 +52,16 @@ EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, cons
     api_.emit = &EngineHost::on_emit;
     api_.frame_retain = &EngineHost::on_retain;
     api_.frame_release = &EngineHost::on_release;
+    api_.register_factor = &EngineHost::on_register_factor;
+    api_.emit_value = &EngineHost::on_emit_value;
     if (pins_ != nullptr) {
         slots_ = pins_->mapping()->geometry().capacity;
-        holds_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots_);
+        retained_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots_);
+        released_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots_);
+    }
+    if (publisher_ != nullptr) {
+        batch_capacity_ = publisher_->max_batch_values();
+        batch_ = std::make_unique<std::byte[]>(factor_batch_bytes(batch_capacity_));
     }
 }
 
@@ -54,31 +70,103 @@ void EngineHost::on_log(void* ctx, std::int32_t level, const char* message) {
     spdlog::log(to_spdlog(level), "[{}] {}", self->name_, message != nullptr ? message : "(null)");
 }
 
+std::int32_t EngineHost::refuse(std::int32_t code, const char* what) noexcept {
+    ++emit_refused_;
+    if (!refusal_logged_) {
+        refusal_logged_ = true;
+        spdlog::error("[{}] {} (logged once per engine)", name_, what);
+    }
+    return code;
+}
+
+std::int32_t EngineHost::register_factor(std::string_view name) {
+    if (name.empty() || name.size() > SIGRUN_NAME_LEN) {
+        spdlog::error("[{}] factor name \"{}\" refused: use 1 to {} characters", name_, name, SIGRUN_NAME_LEN);
+        return -1;
+    }
+    for (std::size_t i = 0; i < factor_names_.size(); ++i) {
+        if (std::string_view(factor_names_[i].data(), strnlen(factor_names_[i].data(), SIGRUN_NAME_LEN)) == name) {
+            return static_cast<std::int32_t>(i);
+        }
+    }
+    Field field{};
+    std::memcpy(field.data(), name.data(), name.size());
+    factor_names_.push_back(field);
+    return static_cast<std::int32_t>(factor_names_.size() - 1);
+}
+
+std::int32_t EngineHost::on_register_factor(void* ctx, const char* factor) {
+    auto* self = static_cast<EngineHost*>(ctx);
+    if (factor == nullptr) return -1;
+    try {
+        return self->register_factor(std::string_view(factor, strnlen(factor, SIGRUN_NAME_LEN + 1)));
+    } catch (const std::exception& e) {  // out of memory: refuse, never throw across the C ABI
+        spdlog::error("[{}] register_factor: {}", self->name_, e.what());
+        return -1;
+    }
+}
+
+// The by-name emit of ABI 1.0: registers the name on first use (the only
+// allocation, once per name), then takes the fast path.
 std::int32_t EngineHost::on_emit(void* ctx, const char* factor, const char* instrument, double value) {
     auto* self = static_cast<EngineHost*>(ctx);
-    const CurrentFrame* frame = self->current_;
-    if (frame == nullptr) {
-        if (self->emit_refused_++ == 0) {
-            spdlog::error("[{}] emit called outside signal_on_data (or from another thread); "
-                          "emit only from signal_on_data on the dispatch thread", self->name_);
-        }
-        return 1;
+    if (self->current_ == nullptr) {
+        return self->refuse(1, "emit called outside signal_on_data (or from another thread); emit only from "
+                               "signal_on_data on the dispatch thread");
     }
-    if (self->discard_emits_) return 0;
-    sigrun_factor out;
-    copy_text(out.engine, sizeof out.engine, self->name_.c_str());
-    copy_text(out.factor, sizeof out.factor, factor);
-    copy_text(out.instrument, sizeof out.instrument, instrument);
-    out.value = value;
-    out.source_sequence = frame->sequence;
-    out.source_receive_time_ns = frame->receive_time_ns;
-    out.publish_time_ns = realtime_ns();
-    if (!self->publisher_->publish(out)) {
-        ++self->emit_refused_;
-        return 2;
+    const std::string_view name(factor != nullptr ? factor : "", factor != nullptr ? strnlen(factor, SIGRUN_NAME_LEN) : 0);
+    std::int32_t id = -1;
+    try {
+        id = self->register_factor(name);
+    } catch (const std::exception&) {
     }
-    ++self->emitted_;
+    if (id < 0) return self->refuse(3, "emit with an empty factor name, or no memory to register it");
+    char field[SIGRUN_INSTRUMENT_LEN];
+    to_field(field, instrument);
+    return self->add_value(id, field, value);
+}
+
+std::int32_t EngineHost::on_emit_value(void* ctx, std::int32_t factor_id, const char* instrument, double value) {
+    auto* self = static_cast<EngineHost*>(ctx);
+    if (self->current_ == nullptr) {
+        return self->refuse(1, "emit_value called outside signal_on_data (or from another thread); emit only "
+                               "from signal_on_data on the dispatch thread");
+    }
+    if (instrument == nullptr) return self->refuse(3, "emit_value with a NULL instrument");
+    return self->add_value(factor_id, instrument, value);
+}
+
+std::int32_t EngineHost::add_value(std::int32_t factor_id, const char* instrument, double value) noexcept {
+    if (factor_id < 0 || static_cast<std::size_t>(factor_id) >= factor_names_.size()) {
+        return refuse(3, "emit_value with a factor id register_factor did not return; register every factor "
+                         "in signal_create");
+    }
+    if (publisher_ == nullptr) return refuse(2, "emit without a signals journal");
+    if (discard_emits_) return 0;
+    if (batch_count_ == batch_capacity_) flush_batch();  // more values than one frame holds
+    sigrun_factor_value entry;
+    std::memcpy(entry.factor, factor_names_[static_cast<std::size_t>(factor_id)].data(), sizeof entry.factor);
+    std::memcpy(entry.instrument, instrument, sizeof entry.instrument);
+    entry.value = value;
+    std::memcpy(batch_.get() + factor_batch_bytes(batch_count_), &entry, sizeof entry);
+    ++batch_count_;
     return 0;
+}
+
+void EngineHost::flush_batch() noexcept {
+    sigrun_factor_batch header{};
+    std::memcpy(header.engine, name_.data(), std::min(name_.size(), sizeof header.engine));
+    header.source_sequence = current_->sequence;
+    header.source_receive_time_ns = current_->receive_time_ns;
+    header.publish_time_ns = realtime_ns();  // the one clock read of this frame
+    header.count = batch_count_;
+    std::memcpy(batch_.get(), &header, sizeof header);
+    const std::uint32_t count = std::exchange(batch_count_, 0);
+    if (publisher_->publish_batch(std::span(batch_.get(), factor_batch_bytes(count)), header)) {
+        emitted_ += count;
+    } else {
+        emit_refused_ += count;
+    }
 }
 
 std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
@@ -86,13 +174,13 @@ std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     if (kRunnerHandoff != SIGRUN_HANDOFF_FRAME_REF) return 1;  // copy runner: engines copy
     const CurrentFrame* frame = self->current_;
     if (frame == nullptr || !frame->retainable || data != frame->data || self->pins_ == nullptr) {
-        return 2;  // not the pinned frame of the current call: the SDK falls back to a copy
+        return 2;  // not the gated frame of the current call: the SDK falls back to a copy
     }
-    // The dispatcher holds a pin on this slot for the whole call, so the
-    // frame cannot change under us: no re-validation needed.
+    // The dispatcher's gate covers this frame for the whole call, so the
+    // writer cannot be claiming its slot: one increment is the whole pin.
     self->pins_->retain_held(frame->slot);
-    self->holds_[frame->slot].fetch_add(1, std::memory_order_relaxed);
-    self->retains_.fetch_add(1, std::memory_order_relaxed);
+    bump(self->retained_[frame->slot]);
+    self->retains_.store(self->retains_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return 0;
 }
 
@@ -100,42 +188,47 @@ void EngineHost::on_release(void* ctx, const void* data) {
     auto* self = static_cast<EngineHost*>(ctx);
     const auto slot = self->pins_ != nullptr ? self->pins_->mapping()->slot_of_payload(data) : std::nullopt;
     if (!slot) {
-        if (self->bad_releases_++ == 0) {
+        if (self->bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
             spdlog::error("[{}] frame_release of a pointer that is not a retained frame; fix the engine", self->name_);
         }
         return;
     }
-    auto& holds = self->holds_[*slot];
-    std::uint32_t current = holds.load(std::memory_order_relaxed);
+    auto& released = self->released_[*slot];
+    std::uint32_t current = released.load(std::memory_order_relaxed);
     do {
-        if (current == 0) {
-            if (self->bad_releases_++ == 0) {
+        if (current == self->retained_[*slot].load(std::memory_order_relaxed)) {
+            if (self->bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
                 spdlog::error("[{}] frame_release of a frame it does not hold (double release?); fix the engine",
                               self->name_);
             }
             return;
         }
-    } while (!holds.compare_exchange_weak(current, current - 1, std::memory_order_relaxed));
+    } while (!released.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
     self->pins_->release(*slot);
+}
+
+std::uint32_t EngineHost::holds_on(std::uint64_t slot) const noexcept {
+    if (slot >= slots_) return 0;
+    // Released first: a release racing with this read then never makes the
+    // difference negative.
+    const std::uint32_t released = released_[slot].load(std::memory_order_relaxed);
+    return retained_[slot].load(std::memory_order_relaxed) - released;
 }
 
 std::uint64_t EngineHost::frames_held() const noexcept {
     std::uint64_t held = 0;
-    for (std::uint64_t i = 0; i < slots_; ++i) held += holds_[i].load(std::memory_order_relaxed);
+    for (std::uint64_t i = 0; i < slots_; ++i) held += holds_on(i);
     return held;
-}
-
-std::uint32_t EngineHost::holds_on(std::uint64_t slot) const noexcept {
-    return slot < slots_ ? holds_[slot].load(std::memory_order_relaxed) : 0;
 }
 
 std::uint64_t EngineHost::release_all() noexcept {
     std::uint64_t released = 0;
     for (std::uint64_t i = 0; i < slots_; ++i) {
-        for (std::uint32_t n = holds_[i].exchange(0, std::memory_order_relaxed); n > 0; --n) {
+        for (std::uint32_t n = holds_on(i); n > 0; --n) {
             pins_->release(i);
             ++released;
         }
+        released_[i].store(retained_[i].load(std::memory_order_relaxed), std::memory_order_relaxed);
     }
     return released;
 }

@@ -2,18 +2,28 @@
 // the sigrun_host_api table and what its callbacks do.
 //
 // One EngineHost per engine instance; its address is the host_ctx the
-// plugin passes back. It tracks, per journal slot, how many frames this
-// engine retained, so that the runner can name the engine holding a frame
-// and release what an engine leaked at destroy.
+// plugin passes back. It
+//   - collects what the engine emits during one signal_on_data call into one
+//     sigrun_factor_batch and hands it to the FactorPublisher when the call
+//     returns (leave()): one signals-journal frame per engine call;
+//   - keeps the engine's registered factor names as ready-made 32-byte
+//     fields, so that emitting a value is a few stores;
+//   - tracks, per md journal slot, how many frames this engine retained, so
+//     that the runner can name the engine holding a frame and release what
+//     an engine leaked at destroy.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "factor_publisher.hpp"
 #include "sigrun/journal/pins.hpp"
+#include "sigrun/messages.h"
 #include "sigrun/signal_api.h"
 
 namespace sigrun::runner {
@@ -24,7 +34,7 @@ struct CurrentFrame {
     std::int64_t receive_time_ns = 0;
     int type = 0;
     const void* data = nullptr;
-    bool retainable = false;  // data is a pinned journal payload
+    bool retainable = false;  // data is a gated journal payload in place
     std::uint64_t slot = 0;   // its slot, when retainable
 };
 
@@ -39,9 +49,13 @@ public:
     [[nodiscard]] const sigrun_host_api* api() const noexcept { return &api_; }
     [[nodiscard]] const std::string& engine_name() const noexcept { return name_; }
 
-    // Bracket one signal_on_data call [dispatch-thread].
+    // Bracket one signal_on_data call [dispatch-thread]. leave() publishes
+    // what the call emitted.
     void enter(const CurrentFrame* frame) noexcept { current_ = frame; }
-    void leave() noexcept { current_ = nullptr; }
+    void leave() noexcept {
+        if (batch_count_ != 0) flush_batch();
+        current_ = nullptr;
+    }
 
     // Warm-up replays: emits are accepted and dropped [dispatch-thread or load-thread].
     void set_discard_emits(bool discard) noexcept { discard_emits_ = discard; }
@@ -54,24 +68,49 @@ public:
 
     [[nodiscard]] std::uint64_t emitted() const noexcept { return emitted_; }
     [[nodiscard]] std::uint64_t emit_refused() const noexcept { return emit_refused_; }
-    [[nodiscard]] std::uint64_t retains() const noexcept { return retains_.load(); }
+    [[nodiscard]] std::uint64_t retains() const noexcept { return retains_.load(std::memory_order_relaxed); }
 
 private:
+    using Field = std::array<char, SIGRUN_NAME_LEN>;
+
     static void on_log(void* ctx, std::int32_t level, const char* message);
     static std::int32_t on_emit(void* ctx, const char* factor, const char* instrument, double value);
     static std::int32_t on_retain(void* ctx, const void* data);
     static void on_release(void* ctx, const void* data);
+    static std::int32_t on_register_factor(void* ctx, const char* factor);
+    static std::int32_t on_emit_value(void* ctx, std::int32_t factor_id, const char* instrument, double value);
+
+    std::int32_t register_factor(std::string_view name);
+    std::int32_t add_value(std::int32_t factor_id, const char* instrument, double value) noexcept;
+    void flush_batch() noexcept;
+    // Logs `what` once per engine and counts the refusal; returns `code`.
+    std::int32_t refuse(std::int32_t code, const char* what) noexcept;
 
     sigrun_host_api api_{};
     std::string name_;
     FactorPublisher* publisher_;
     const journal::Pins* pins_;
-    std::unique_ptr<std::atomic<std::uint32_t>[]> holds_;  // per md slot
+
+    // Retains per md slot: taken only on the dispatch thread (plain
+    // load + store), given back from any thread (atomic RMW on released_).
+    // Held = retained - released.
+    std::unique_ptr<std::atomic<std::uint32_t>[]> retained_;
+    std::unique_ptr<std::atomic<std::uint32_t>[]> released_;
     std::uint64_t slots_ = 0;
+
+    // Factor names registered by the engine, as NUL-padded journal fields.
+    std::vector<Field> factor_names_;
+
+    // The batch of the current call: header, then up to batch_capacity_ values.
+    std::unique_ptr<std::byte[]> batch_;
+    std::uint32_t batch_capacity_ = 0;
+    std::uint32_t batch_count_ = 0;
+
     const CurrentFrame* current_ = nullptr;
     bool discard_emits_ = false;
     std::uint64_t emitted_ = 0;
     std::uint64_t emit_refused_ = 0;
+    bool refusal_logged_ = false;
     std::atomic<std::uint64_t> retains_{0};
     std::atomic<std::uint64_t> bad_releases_{0};
 };

@@ -1,5 +1,6 @@
 // runner/src/factor_publisher.hpp — writes engines' factor values to the
-// signals journal (the `emit` end of the data path).
+// signals journal (the `emit` end of the data path): one frame per engine
+// call, a sigrun_factor_batch built by the engine's EngineHost.
 //
 // Called on the dispatch thread only (emit is [dispatch-thread]), so it owns
 // the signals journal's single writer without locking.
@@ -7,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 
 #include "sigrun/journal/writer.hpp"
@@ -18,14 +20,22 @@ class FactorPublisher {
 public:
     FactorPublisher(const std::filesystem::path& path, journal::Geometry geometry, std::uint64_t print_first);
 
-    // Writes one factor frame; false (after logging) when the journal refused it.
-    bool publish(const sigrun_factor& factor) noexcept;
+    // Writes one batch frame (`batch` is its whole payload, `header` its
+    // first bytes, already filled); false (after logging) when the journal
+    // refused it. The batch's publish time is the frame's gen_time.
+    bool publish_batch(std::span<const std::byte> batch, const sigrun_factor_batch& header) noexcept;
 
+    // How many values one batch frame holds in this journal's slots.
+    [[nodiscard]] std::uint32_t max_batch_values() const noexcept;
+
+    // Values written (not frames), and values lost to a refused write.
     [[nodiscard]] std::uint64_t published() const noexcept { return published_; }
     [[nodiscard]] std::uint64_t failed() const noexcept { return failed_; }
     [[nodiscard]] const journal::Writer& writer() const noexcept { return writer_; }
 
 private:
+    void print(std::span<const std::byte> batch) const;
+
     journal::Writer writer_;
     std::uint64_t print_first_;
     std::uint64_t published_ = 0;

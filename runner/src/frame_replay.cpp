@@ -2,7 +2,8 @@
 
 #include <vector>
 
-#include "dispatcher.hpp"
+#include "engine_instance.hpp"
+#include "frame_validation.hpp"
 #include "sigrun/journal/reader.hpp"
 
 namespace sigrun::runner {
@@ -34,7 +35,8 @@ bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>
             if (read.status != journal::ReadStatus::frame) return false;
             frame.retainable = true;
             frame.slot = read.frame.slot_index();
-            if (describe_frame(read.info.msg_type, read.info.length, read.frame.payload(), frame)) {
+            if (describe_frame(read.info.msg_type, read.info.length, read.frame.payload(), frame) &&
+                engine.accepts(frame.type)) {
                 engine.on_data(frame);
             }
         } else {
@@ -42,7 +44,9 @@ bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>
             auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(buffer.data()) + 63) & ~std::uintptr_t{63});
             const journal::ReadResult read = reader.next(std::span(aligned, md->geometry().max_payload()));
             if (read.status != journal::ReadStatus::frame) return false;
-            if (describe_frame(read.info.msg_type, read.info.length, aligned, frame)) engine.on_data(frame);
+            if (describe_frame(read.info.msg_type, read.info.length, aligned, frame) && engine.accepts(frame.type)) {
+                engine.on_data(frame);
+            }
         }
     }
     return true;

@@ -101,6 +101,17 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
                                       "handoff; rebuild the plugin with ENABLE_ZERO_COPY=OFF or use a runner "
                                       "built with ENABLE_ZERO_COPY=ON", name));
     }
+    // Declared message types (ABI 1.1): read only when the plugin's struct
+    // reaches them; a 1.0 plugin gets every type.
+    if (lib->info_->struct_size >= offsetof(sigrun_plugin_info, reserved1) && lib->info_->message_types != nullptr) {
+        const std::uint32_t count = lib->info_->message_type_count;
+        if (count > 64) {
+            throw PluginError(fmt::format("plugin {}: declares {} message types (at most 64); rebuild the plugin "
+                                          "against this SDK", name, count));
+        }
+        lib->message_mask_ = 0;
+        for (std::uint32_t i = 0; i < count; ++i) lib->message_mask_ |= type_bit(lib->info_->message_types[i]);
+    }
     lib->create = reinterpret_cast<sigrun_create_fn>(symbol("signal_create"));
     lib->on_data = reinterpret_cast<sigrun_on_data_fn>(symbol("signal_on_data"));
     lib->destroy = reinterpret_cast<sigrun_destroy_fn>(symbol("signal_destroy"));

@@ -63,6 +63,10 @@ public:
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
     [[nodiscard]] const std::filesystem::path& private_path() const noexcept { return private_path_; }
     [[nodiscard]] const sigrun_plugin_info& info() const noexcept { return *info_; }
+    // True when the plugin declared `type` in sigrun_plugin_info::message_types
+    // (always, for a plugin that declares none). The dispatcher calls the
+    // engine only for these. [thread-safe]
+    [[nodiscard]] bool accepts(int type) const noexcept { return (message_mask_ & type_bit(type)) != 0; }
     // The original file's identity when it was copied.
     [[nodiscard]] const FileIdentity& identity() const noexcept { return identity_; }
 
@@ -77,6 +81,14 @@ public:
 
 private:
     PluginLibrary() = default;
+
+    // One bit for each message type the dispatcher tells apart; every other
+    // id shares the last bit.
+    static constexpr std::uint32_t type_bit(int type) noexcept {
+        return type == SIGRUN_MSG_DEPTH ? 1u : type == SIGRUN_MSG_TRADE ? 2u : 4u;
+    }
+    static constexpr std::uint32_t kEveryType = 7u;
+    std::uint32_t message_mask_ = kEveryType;
 
     std::filesystem::path path_;
     std::filesystem::path private_path_;

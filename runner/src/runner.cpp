@@ -1,5 +1,6 @@
 #include "runner.hpp"
 
+
 #include <chrono>
 #include <map>
 #include <thread>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sigrun/factor_batch.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/market_data/replay_source.hpp"
 #include "sigrun/market_data/synthetic_source.hpp"
@@ -159,14 +161,11 @@ std::vector<FactorValue> Runner::read_last_factor_values() const {
     std::vector<std::byte> buffer(reader.geometry().max_payload());
     std::map<std::tuple<std::string, std::string, std::string>, double> last;
     for (auto r = reader.next(buffer); r.status != journal::ReadStatus::empty; r = reader.next(buffer)) {
-        if (r.status != journal::ReadStatus::frame || r.info.msg_type != SIGRUN_MSG_FACTOR ||
-            r.info.length != sizeof(sigrun_factor)) {
-            continue;
-        }
-        sigrun_factor f;
-        std::memcpy(&f, buffer.data(), sizeof f);
-        last[{field_string(f.engine, sizeof f.engine), field_string(f.factor, sizeof f.factor),
-              field_string(f.instrument, sizeof f.instrument)}] = f.value;
+        if (r.status != journal::ReadStatus::frame || r.info.msg_type != SIGRUN_MSG_FACTOR_BATCH) continue;
+        for_each_factor(std::span(buffer).first(r.info.length), [&](const sigrun_factor& f) {
+            last[{field_string(f.engine, sizeof f.engine), field_string(f.factor, sizeof f.factor),
+                  field_string(f.instrument, sizeof f.instrument)}] = f.value;
+        });
     }
     std::vector<FactorValue> values;
     for (const auto& [key, value] : last) values.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), value});

@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
     append_record(invalid, SIGRUN_MSG_DEPTH, &depth, sizeof depth - 8);
     append_record(invalid, SIGRUN_MSG_TRADE, &trade, sizeof trade + 0);
     append_record(invalid, 999, &trade, sizeof trade);
-    append_record(invalid, SIGRUN_MSG_FACTOR, &depth, 128);
+    append_record(invalid, SIGRUN_MSG_FACTOR_BATCH, &depth, 128);
     append_record(invalid, SIGRUN_MSG_TRADE, &trade, sizeof trade - 1);
     write_all(records / "invalid_lengths.bin", invalid);
 

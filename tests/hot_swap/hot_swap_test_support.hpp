@@ -31,6 +31,7 @@
 #include "log_capture.hpp"
 #include "process_resources.hpp"
 #include "runner.hpp"
+#include "sigrun/factor_batch.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/messages.h"
 
@@ -119,15 +120,16 @@ inline std::string file_bytes(const fs::path& path) {
 
 // A runner config with a synthetic source (`events` events from `seed`),
 // nothing printed, no file watch, no engines yet. The signals journal holds
-// `signals_capacity` factors (a power of two) in the smallest slot a factor
-// fits in.
+// `signals_capacity` factor frames (a power of two) in the smallest slot a
+// factor frame fits in (one value per frame: each value its own frame, so
+// the capacity counts values).
 inline json runner_config(const fs::path& journal_dir, std::uint64_t events, std::uint64_t seed,
                           std::uint64_t signals_capacity, std::uint64_t md_capacity = 4096) {
     return json{
         {"journal",
          {{"dir", journal_dir.string()},
           {"md", {{"capacity", md_capacity}, {"slot_size", 512}}},
-          {"signals", {{"capacity", signals_capacity}, {"slot_size", 192}}},
+          {"signals", {{"capacity", signals_capacity}, {"slot_size", 256}}},
           {"pin_timeout_ms", 10000}}},
         {"source", {{"kind", "synthetic"}, {"seed", seed}, {"events", events}}},
         {"engines", json::array()},
@@ -237,13 +239,10 @@ inline std::uint64_t for_each_factor(const fs::path& signals_journal,
             bad += std::max<std::uint64_t>(r.lost, 1);
             continue;
         }
-        if (r.info.msg_type != SIGRUN_MSG_FACTOR || r.info.length != sizeof(sigrun_factor)) {
+        if (r.info.msg_type != SIGRUN_MSG_FACTOR_BATCH ||
+            !sigrun::for_each_factor(std::span(buffer).first(r.info.length), each)) {
             ++bad;
-            continue;
         }
-        sigrun_factor f;
-        std::memcpy(&f, buffer.data(), sizeof f);
-        each(f);
     }
     return bad;
 }

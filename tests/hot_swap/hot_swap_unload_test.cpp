@@ -72,7 +72,7 @@ TEST_P(HotSwapUnloadTest, LeavesTheAddressSpaceAfterDestroyAndDlclose) {
     const PluginCase& c = GetParam();
     ScratchDir scratch;
     const fs::path private_dir = scratch / ".plugins";
-    runner::FactorPublisher publisher(scratch / "signals.journal", journal::Geometry{4096, 192}, 0);
+    runner::FactorPublisher publisher(scratch / "signals.journal", journal::Geometry{4096, 256}, 0);
     runner::EngineConfig config;
     config.name = "unload";
     config.library = c.path;

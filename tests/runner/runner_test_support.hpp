@@ -21,6 +21,7 @@
 
 #include "engine_host.hpp"
 #include "log_capture.hpp"
+#include "sigrun/factor_batch.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/messages.h"
 
@@ -40,6 +41,16 @@ inline sigrun_depth top_of_book(double bid, double ask) {
     depth.bid_price[0] = bid;
     depth.ask_price[0] = ask;
     return depth;
+}
+
+// A BTCUSDT trade, the taker buying.
+inline sigrun_trade trade(double price, double size) {
+    sigrun_trade t{};
+    std::memcpy(t.instrument, "BTCUSDT", 8);
+    t.price = price;
+    t.size = size;
+    t.aggressor_side = SIGRUN_SIDE_BUY;
+    return t;
 }
 
 inline runner::CurrentFrame depth_frame(std::uint64_t sequence, const sigrun_depth& depth) {
@@ -156,13 +167,11 @@ inline FactorStream read_factor_stream(const std::filesystem::path& signals_jour
             stream.lost += r.lost;
             continue;
         }
-        if (r.info.msg_type != SIGRUN_MSG_FACTOR || r.info.length != sizeof(sigrun_factor)) {
+        if (r.info.msg_type != SIGRUN_MSG_FACTOR_BATCH ||
+            !sigrun::for_each_factor(std::span(buffer).first(r.info.length),
+                                     [&](const sigrun_factor& f) { stream.add(f); })) {
             ++stream.not_factors;
-            continue;
         }
-        sigrun_factor f;
-        std::memcpy(&f, buffer.data(), sizeof f);
-        stream.add(f);
     }
     return stream;
 }

@@ -13,7 +13,7 @@ static const sigrun_layout_entry c_layout[] = {
     {"SIGRUN_ABI_VERSION", SIGRUN_ABI_VERSION},
     {"SIGRUN_MSG_DEPTH", SIGRUN_MSG_DEPTH},
     {"SIGRUN_MSG_TRADE", SIGRUN_MSG_TRADE},
-    {"SIGRUN_MSG_FACTOR", SIGRUN_MSG_FACTOR},
+    {"SIGRUN_MSG_FACTOR_BATCH", SIGRUN_MSG_FACTOR_BATCH},
     {"sizeof(sigrun_handoff)", sizeof(sigrun_handoff)},
 };
 

@@ -23,9 +23,12 @@ extern "C" {
     X(sigrun_plugin_info, struct_size) X(sigrun_plugin_info, handoff)                           \
     X(sigrun_plugin_info, name) X(sigrun_plugin_info, version)                                  \
     X(sigrun_plugin_info, state_version) X(sigrun_plugin_info, reserved)                        \
+    X(sigrun_plugin_info, message_types) X(sigrun_plugin_info, message_type_count)              \
+    X(sigrun_plugin_info, reserved1)                                                            \
     X(sigrun_host_api, abi_version) X(sigrun_host_api, struct_size) X(sigrun_host_api, host_ctx) \
     X(sigrun_host_api, log) X(sigrun_host_api, emit) X(sigrun_host_api, frame_retain)           \
-    X(sigrun_host_api, frame_release)                                                           \
+    X(sigrun_host_api, frame_release) X(sigrun_host_api, register_factor)                       \
+    X(sigrun_host_api, emit_value)                                                              \
     X(sigrun_depth, instrument) X(sigrun_depth, exchange) X(sigrun_depth, exchange_time_ns)     \
     X(sigrun_depth, receive_time_ns) X(sigrun_depth, bid_price) X(sigrun_depth, bid_size)       \
     X(sigrun_depth, ask_price) X(sigrun_depth, ask_size)                                        \
@@ -34,11 +37,16 @@ extern "C" {
     X(sigrun_trade, trade_id) X(sigrun_trade, aggressor_side) X(sigrun_trade, reserved)         \
     X(sigrun_factor, engine) X(sigrun_factor, factor) X(sigrun_factor, instrument)              \
     X(sigrun_factor, value) X(sigrun_factor, source_sequence)                                   \
-    X(sigrun_factor, source_receive_time_ns) X(sigrun_factor, publish_time_ns)
+    X(sigrun_factor, source_receive_time_ns) X(sigrun_factor, publish_time_ns)                  \
+    X(sigrun_factor_batch, engine) X(sigrun_factor_batch, source_sequence)                      \
+    X(sigrun_factor_batch, source_receive_time_ns) X(sigrun_factor_batch, publish_time_ns)      \
+    X(sigrun_factor_batch, count) X(sigrun_factor_batch, reserved)                              \
+    X(sigrun_factor_value, factor) X(sigrun_factor_value, instrument) X(sigrun_factor_value, value)
 
 /* X(type): every struct whose size and alignment are part of the ABI. */
 #define SIGRUN_ABI_STRUCTS(X) \
-    X(sigrun_plugin_info) X(sigrun_host_api) X(sigrun_depth) X(sigrun_trade) X(sigrun_factor)
+    X(sigrun_plugin_info) X(sigrun_host_api) X(sigrun_depth) X(sigrun_trade) X(sigrun_factor) \
+    X(sigrun_factor_batch) X(sigrun_factor_value)
 
 typedef struct sigrun_layout_entry {
     const char* what; /* e.g. "offsetof(sigrun_depth, bid_price)" */

@@ -18,7 +18,7 @@ const std::vector<sigrun_layout_entry> cpp_layout = {
     {"SIGRUN_ABI_VERSION", SIGRUN_ABI_VERSION},
     {"SIGRUN_MSG_DEPTH", SIGRUN_MSG_DEPTH},
     {"SIGRUN_MSG_TRADE", SIGRUN_MSG_TRADE},
-    {"SIGRUN_MSG_FACTOR", SIGRUN_MSG_FACTOR},
+    {"SIGRUN_MSG_FACTOR_BATCH", SIGRUN_MSG_FACTOR_BATCH},
     {"sizeof(sigrun_handoff)", sizeof(sigrun_handoff)},
 };
 
@@ -35,20 +35,25 @@ TEST(AbiLayout, CAndCppCompilersAgreeOnEverySizeAndOffset) {
 }
 
 // messages.h pins the message layouts itself; these two structs are pinned
-// here. Changing them is an ABI break (a major version bump).
+// here. Moving a field is an ABI break (a major version bump); a minor
+// version only appends (the 1.0 offsets stay, the 1.1 fields follow).
 TEST(AbiLayout, PluginInfoLayoutIsPinned) {
-    EXPECT_EQ(sizeof(sigrun_plugin_info), 40u);
+    EXPECT_EQ(sizeof(sigrun_plugin_info), 56u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, abi_major), 0u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, name), 16u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, state_version), 32u);
+    EXPECT_EQ(offsetof(sigrun_plugin_info, message_types), 40u);  // 1.1: appended after the 1.0 struct
+    EXPECT_EQ(offsetof(sigrun_plugin_info, message_type_count), 48u);
 }
 
 TEST(AbiLayout, HostApiLayoutIsPinned) {
-    EXPECT_EQ(sizeof(sigrun_host_api), 48u);
+    EXPECT_EQ(sizeof(sigrun_host_api), 64u);
     EXPECT_EQ(offsetof(sigrun_host_api, abi_version), 0u);
     EXPECT_EQ(offsetof(sigrun_host_api, host_ctx), 8u);
     EXPECT_EQ(offsetof(sigrun_host_api, log), 16u);
     EXPECT_EQ(offsetof(sigrun_host_api, frame_release), 40u);
+    EXPECT_EQ(offsetof(sigrun_host_api, register_factor), 48u);  // 1.1: appended after the 1.0 struct
+    EXPECT_EQ(offsetof(sigrun_host_api, emit_value), 56u);
 }
 
 TEST(AbiLayout, AbiStructsAreStandardLayoutAndTriviallyCopyable) {

@@ -18,7 +18,7 @@ namespace {
 // A test engine whose behaviour the config selects.
 class ProbeEngine final : public sigrun::Engine {
 public:
-    ProbeEngine(sigrun::Host host, const nlohmann::json& config) : Engine(host) {
+    ProbeEngine(sigrun::Host host, const nlohmann::json& config) : Engine(host), mid_(factor("mid")) {
         if (config.value("throw_in_constructor", false)) {
             throw std::invalid_argument("probe: constructor refuses this config");
         }
@@ -32,23 +32,23 @@ public:
         throw_in_snapshot_ = config.value("throw_in_snapshot", false);
     }
 
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override {
+    void on_depth(const sigrun::Depth& depth) override {
         if (throw_on_depth_) {
             throw std::runtime_error("probe: on_depth fails on purpose");
         }
-        depths_seen.push_back(depth->receive_time_ns);
-        emit("mid", sigrun::field_text(depth->instrument), (depth->bid_price[0] + depth->ask_price[0]) / 2.0);
+        depths_seen.push_back(depth.receive_time_ns);
+        emit(mid_, depth.instrument, (depth.bid_price[0] + depth.ask_price[0]) / 2.0);  // by id
         if (keep_frames_) {
-            kept_depths.push_back(std::move(depth));
+            kept_depths.push_back(keep(depth));
         }
     }
 
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override {
+    void on_trade(const sigrun::Trade& trade) override {
         if (throw_non_std_on_trade_) {
             throw 7;
         }
-        trades_seen.push_back(trade->trade_id);
-        emit("last_price", sigrun::field_text(trade->instrument), trade->price);
+        trades_seen.push_back(trade.trade_id);
+        emit("last_price", sigrun::field_text(trade.instrument), trade.price);  // by name
     }
 
     std::vector<std::byte> snapshot() const override {
@@ -72,10 +72,11 @@ public:
     std::string label;
     std::vector<std::int64_t> depths_seen;
     std::vector<std::int64_t> trades_seen;
-    std::vector<std::shared_ptr<const sigrun::Depth>> kept_depths;
+    std::vector<sigrun::Kept<sigrun::Depth>> kept_depths;
     std::uint64_t restored_count = 0;
 
 private:
+    sigrun::FactorId mid_;
     bool keep_frames_ = false;
     bool throw_on_depth_ = false;
     bool throw_non_std_on_trade_ = false;
@@ -128,6 +129,60 @@ TEST(ExportedPluginInfo, ReportsAbiNameVersionHandoffAndStateVersion) {
     EXPECT_STREQ(info->version, "3.1.4");
     EXPECT_EQ(info->state_version, 7u);
     EXPECT_EQ(info->reserved, 0u);
+    ASSERT_EQ(info->message_type_count, 2u);  // ProbeEngine overrides on_depth and on_trade
+    EXPECT_EQ(info->message_types[0], SIGRUN_MSG_DEPTH);
+    EXPECT_EQ(info->message_types[1], SIGRUN_MSG_TRADE);
+    EXPECT_EQ(info->reserved1, 0u);
+}
+
+// Engines that handle one type declare only that one.
+class DepthOnly : public sigrun::Engine {
+public:
+    using Engine::Engine;
+    void on_depth(const sigrun::Depth&) override {}
+};
+class TradeOnly : public sigrun::Engine {
+public:
+    using Engine::Engine;
+    void on_trade(const sigrun::Trade&) override {}
+};
+
+TEST(DeclaredMessageTypes, AreTheHandlersTheEngineClassOverrides) {
+    using sigrun::detail::MessageTypes;
+    EXPECT_EQ(MessageTypes<DepthOnly>::count, 1u);
+    EXPECT_EQ(MessageTypes<DepthOnly>::first, SIGRUN_MSG_DEPTH);
+    EXPECT_EQ(MessageTypes<TradeOnly>::count, 1u);
+    EXPECT_EQ(MessageTypes<TradeOnly>::first, SIGRUN_MSG_TRADE);
+    EXPECT_EQ(MessageTypes<ProbeEngine>::count, 2u);
+}
+
+TEST(ExportedCreate, RegistersFactorNamesOnceWithTheHostAndEmitsByIdOnTheFastPath) {
+    FakeHost host;
+    const CreatedEngine engine(host, "{}");
+    const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 101.0);
+
+    signal_on_data(engine.handle(), SIGRUN_MSG_DEPTH, &frame);
+    signal_on_data(engine.handle(), SIGRUN_MSG_DEPTH, &frame);
+
+    EXPECT_EQ(host.registered_factors(), std::vector<std::string>{"mid"});
+    EXPECT_EQ(host.fast_emits(), 2u);
+    ASSERT_EQ(host.emitted().size(), 2u);
+    EXPECT_EQ(host.emitted()[1].instrument, "BTCUSDT");
+}
+
+TEST(ExportedCreate, FallsBackToEmitByNameOnAHostWithoutRegisterFactor) {
+    FakeHost host;
+    host.mutable_api().struct_size = offsetof(sigrun_host_api, register_factor);  // a 1.0 host
+    const CreatedEngine engine(host, "{}");
+    const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 101.0);
+
+    signal_on_data(engine.handle(), SIGRUN_MSG_DEPTH, &frame);
+
+    EXPECT_TRUE(host.registered_factors().empty());
+    EXPECT_EQ(host.fast_emits(), 0u);
+    ASSERT_EQ(host.emitted().size(), 1u);
+    EXPECT_EQ(host.emitted()[0].factor, "mid");
+    EXPECT_EQ(host.emitted()[0].value, 100.5);
 }
 
 // ---- signal_create ----
@@ -220,7 +275,7 @@ TEST(ExportedOnData, IgnoresMessageTypesItDoesNotKnow) {
     const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 101.0);
 
     signal_on_data(engine.handle(), 999, &frame);
-    signal_on_data(engine.handle(), SIGRUN_MSG_FACTOR, &frame);
+    signal_on_data(engine.handle(), SIGRUN_MSG_FACTOR_BATCH, &frame);
 
     EXPECT_TRUE(engine.probe().depths_seen.empty());
     EXPECT_TRUE(host.emitted().empty());
@@ -289,6 +344,18 @@ TEST(ExportedOnData, IgnoresANullHandleOrNullData) {
 }
 
 // ---- the build's handoff, end to end ----
+
+TEST(ExportedHandoff, MessagesAreBorrowedSoNotKeepingRetainsAndCopiesNothing) {
+    FakeHost host;
+    const CreatedEngine engine(host, "{}");
+    const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 101.0);
+
+    for (int i = 0; i < 100; ++i) signal_on_data(engine.handle(), SIGRUN_MSG_DEPTH, &frame);
+
+    EXPECT_EQ(host.retains(), 0u);
+    EXPECT_EQ(host.refused_retains(), 0u);
+    EXPECT_EQ(engine.probe().depths_seen.size(), 100u);
+}
 
 TEST(ExportedHandoff, FramesTheEngineKeepsAreHeldUntilDestroyInFrameRefModeAndNeverInCopyMode) {
     FakeHost host;

@@ -1,5 +1,6 @@
-// handoff.hpp: both handoff modes, tested directly through the templates so
-// that one build covers copy and frame-ref whatever ENABLE_ZERO_COPY says.
+// handoff.hpp: keeping a borrowed message in both handoff modes, tested
+// directly through the templates so that one build covers copy and frame-ref
+// whatever ENABLE_ZERO_COPY says.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -25,12 +26,12 @@ using FrameRefHandoff = Handoff<HandoffMode::frame_ref>;
 
 // ---- copy mode ----
 
-TEST(CopyHandoff, GivesAnIndependentHeapCopy) {
+TEST(CopyHandoff, KeepsAnIndependentPooledCopy) {
     FakeHost fake;
     CopyHandoff handoff{Host(fake.api())};
     sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    const auto depth = handoff.take<sigrun_depth>(&frame);
+    const auto depth = handoff.keep(frame);
     frame = make_depth("ETHUSDT", 2000, 1.0, 2.0);  // the writer reuses the slot
 
     EXPECT_NE(depth.get(), &frame);
@@ -44,7 +45,7 @@ TEST(CopyHandoff, NeverTouchesTheHostsFrameReferences) {
     CopyHandoff handoff{Host(fake.api())};
     const sigrun_trade frame = make_trade("BTCUSDT", 1000, 100.0, 0.5);
 
-    { const auto trade = handoff.take<sigrun_trade>(&frame); }
+    { const auto trade = handoff.keep(frame); }
 
     EXPECT_EQ(fake.retains(), 0u);
     EXPECT_EQ(fake.refused_retains(), 0u);
@@ -56,7 +57,7 @@ TEST(CopyHandoff, WorksWithAHostThatCannotRetain) {
     CopyHandoff handoff{Host(nullptr)};
     const sigrun_trade frame = make_trade("BTCUSDT", 1000, 100.0, 0.5);
 
-    EXPECT_EQ(handoff.take<sigrun_trade>(&frame)->price, 100.0);
+    EXPECT_EQ(handoff.keep(frame)->price, 100.0);
 }
 
 // ---- frame-ref mode ----
@@ -66,30 +67,34 @@ TEST(FrameRefHandoff, PointsIntoTheFrameWithoutCopying) {
     FrameRefHandoff handoff{Host(fake.api())};
     const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    const auto depth = handoff.take<sigrun_depth>(&frame);
+    const auto depth = handoff.keep(frame);
 
     EXPECT_EQ(depth.get(), &frame);
     EXPECT_EQ(fake.references_to(&frame), 1u);
 }
 
-TEST(FrameRefHandoff, RetainsOncePerHandoffNotPerSharedPtrCopy) {
+TEST(FrameRefHandoff, RetainsOncePerKeepAndMovingTheKeptRetainsNothing) {
     FakeHost fake;
     FrameRefHandoff handoff{Host(fake.api())};
     const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    const auto depth = handoff.take<sigrun_depth>(&frame);
-    std::vector<std::shared_ptr<const sigrun_depth>> copies(5, depth);
+    auto depth = handoff.keep(frame);
+    std::vector<sigrun::Kept<sigrun_depth>> moved;
+    moved.push_back(std::move(depth));
+    sigrun::Kept<void> erased = std::move(moved.back()).erase();
 
     EXPECT_EQ(fake.retains(), 1u);
     EXPECT_EQ(fake.releases(), 0u);
+    EXPECT_FALSE(depth);
+    EXPECT_EQ(erased.get(), &frame);
 }
 
-TEST(FrameRefHandoff, ReleasesExactlyWhenTheLastCopyDies) {
+TEST(FrameRefHandoff, ReleasesExactlyWhenTheLastSharedCopyDies) {
     FakeHost fake;
     FrameRefHandoff handoff{Host(fake.api())};
     const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    auto first = handoff.take<sigrun_depth>(&frame);
+    auto first = handoff.keep(frame).share();
     auto second = first;
     auto third = second;
 
@@ -109,8 +114,8 @@ TEST(FrameRefHandoff, EachHandoffOfTheSameFrameIsItsOwnReference) {
     FrameRefHandoff handoff{Host(fake.api())};
     const sigrun_trade frame = make_trade("BTCUSDT", 1000, 100.0, 0.5);
 
-    auto first = handoff.take<sigrun_trade>(&frame);
-    auto second = handoff.take<sigrun_trade>(&frame);
+    auto first = handoff.keep(frame);
+    auto second = handoff.keep(frame);
     EXPECT_EQ(fake.references_to(&frame), 2u);
 
     first.reset();
@@ -127,7 +132,7 @@ TEST(FrameRefHandoff, KeptPastTheCallAndReleasedFromAnotherThread) {
     FrameRefHandoff handoff{Host(fake.api())};
     const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    std::promise<std::shared_ptr<const sigrun_depth>> hand_to_worker;
+    std::promise<sigrun::Kept<sigrun_depth>> hand_to_worker;
     std::promise<void> worker_has_it;
     std::promise<void> let_go;
     std::thread worker([&, received = hand_to_worker.get_future(), go = let_go.get_future()]() mutable {
@@ -139,9 +144,8 @@ TEST(FrameRefHandoff, KeptPastTheCallAndReleasedFromAnotherThread) {
     });
 
     {
-        auto depth = handoff.take<sigrun_depth>(&frame);  // "inside signal_on_data"
-        hand_to_worker.set_value(depth);
-    }  // "signal_on_data returned": the dispatch thread's copy is gone
+        hand_to_worker.set_value(handoff.keep(frame));  // "inside signal_on_data"
+    }  // "signal_on_data returned": only the worker holds it
     worker_has_it.get_future().wait();
 
     EXPECT_EQ(fake.frames_held(), 1u);
@@ -162,7 +166,7 @@ TEST(FrameRefHandoff, FallsBackToACopyWhenTheHostRefusesTheRetain) {
     FrameRefHandoff handoff{Host(fake.api())};
     sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    const auto depth = handoff.take<sigrun_depth>(&frame);
+    const auto depth = handoff.keep(frame);
     frame.receive_time_ns = 2000;
 
     EXPECT_NE(depth.get(), &frame);
@@ -178,7 +182,7 @@ TEST(FrameRefHandoff, LogsTheFallbackOnceButCountsEveryOne) {
     const sigrun_trade frame = make_trade("BTCUSDT", 1000, 100.0, 0.5);
 
     for (int i = 0; i < 3; ++i) {
-        (void)handoff.take<sigrun_trade>(&frame);
+        (void)handoff.keep(frame);
     }
 
     EXPECT_EQ(handoff.copy_fallbacks(), 3u);
@@ -193,11 +197,56 @@ TEST(FrameRefHandoff, FallsBackToACopyWithAHostTooOldToRetain) {
     FrameRefHandoff handoff{Host(fake.api())};
     const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
 
-    const auto depth = handoff.take<sigrun_depth>(&frame);
+    const auto depth = handoff.keep(frame);
 
     EXPECT_NE(depth.get(), &frame);
     EXPECT_EQ(fake.retains(), 0u);  // the pointer beyond struct_size was never called
     EXPECT_EQ(handoff.copy_fallbacks(), 1u);
+}
+
+TEST(FrameRefHandoff, FallbackCopiesGoBackToThePoolWhenDropped) {
+    FakeHost fake;
+    fake.set_fail_retain(true);
+    FrameRefHandoff handoff{Host(fake.api())};
+    const sigrun_trade frame = make_trade("BTCUSDT", 1000, 100.0, 0.5);
+
+    for (int i = 0; i < 1000; ++i) (void)handoff.keep(frame);
+
+    EXPECT_EQ(handoff.pool().capacity(), 64u);  // one chunk, reused 1000 times
+}
+
+// ---- the copy pool ----
+
+TEST(CopyPool, ReusesBlocksSoSteadyKeepingStopsAllocating) {
+    FakeHost fake;
+    CopyHandoff handoff{Host(fake.api())};
+    const sigrun_depth frame = make_depth("BTCUSDT", 1000, 100.0, 100.5);
+    std::vector<sigrun::Kept<sigrun_depth>> window;
+
+    for (int i = 0; i < 10'000; ++i) {  // keep the last 100, drop the oldest
+        window.push_back(handoff.keep(frame));
+        if (window.size() > 100) window.erase(window.begin());
+    }
+
+    EXPECT_EQ(handoff.pool().capacity(), 128u);  // two chunks of 64 cover 101 held at once
+}
+
+TEST(CopyPool, BlocksDroppedOnOtherThreadsComeBack) {
+    FakeHost fake;
+    CopyHandoff handoff{Host(fake.api())};
+    const sigrun_trade frame = make_trade("BTCUSDT", 1000, 100.0, 0.5);
+
+    for (int round = 0; round < 50; ++round) {
+        std::vector<sigrun::Kept<sigrun_trade>> batch;
+        for (int i = 0; i < 32; ++i) batch.push_back(handoff.keep(frame));
+        std::thread dropper([moved = std::move(batch)]() mutable {
+            for (const auto& kept : moved) EXPECT_EQ(kept->price, 100.0);
+            moved.clear();
+        });
+        dropper.join();
+    }
+
+    EXPECT_EQ(handoff.pool().capacity(), 64u);
 }
 
 // ---- the build's mode ----

@@ -14,6 +14,7 @@
 #define SIGRUN_TESTS_SUPPORT_FAKE_HOST_HPP
 
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -48,6 +49,8 @@ public:
         api_.emit = &FakeHost::emit_thunk;
         api_.frame_retain = &FakeHost::retain_thunk;
         api_.frame_release = &FakeHost::release_thunk;
+        api_.register_factor = &FakeHost::register_thunk;
+        api_.emit_value = &FakeHost::emit_value_thunk;
     }
     // host_ctx points at this object.
     FakeHost(const FakeHost&) = delete;
@@ -95,6 +98,17 @@ public:
             }
         }
         return false;
+    }
+
+    // Factor names registered with register_factor, by id.
+    std::vector<std::string> registered_factors() const {
+        std::lock_guard lock(mutex_);
+        return factor_names_;
+    }
+    // Values that arrived through emit_value (the fast path) rather than emit.
+    std::uint64_t fast_emits() const {
+        std::lock_guard lock(mutex_);
+        return fast_emits_;
     }
 
     // Successful frame_retain calls.
@@ -163,6 +177,32 @@ private:
         return 0;
     }
 
+    static std::int32_t register_thunk(void* host_ctx, const char* factor) {
+        FakeHost& host = self(host_ctx);
+        std::lock_guard lock(host.mutex_);
+        const std::string name = factor != nullptr ? factor : "";
+        if (name.empty() || name.size() > SIGRUN_NAME_LEN) return -1;
+        for (std::size_t i = 0; i < host.factor_names_.size(); ++i) {
+            if (host.factor_names_[i] == name) return static_cast<std::int32_t>(i);
+        }
+        host.factor_names_.push_back(name);
+        return static_cast<std::int32_t>(host.factor_names_.size() - 1);
+    }
+
+    static std::int32_t emit_value_thunk(void* host_ctx, std::int32_t factor_id, const char* instrument,
+                                         double value) {
+        FakeHost& host = self(host_ctx);
+        std::lock_guard lock(host.mutex_);
+        if (host.refuse_emit_ || factor_id < 0 || static_cast<std::size_t>(factor_id) >= host.factor_names_.size()) {
+            return 1;
+        }
+        host.emitted_.push_back(EmittedFactor{host.factor_names_[static_cast<std::size_t>(factor_id)],
+                                              std::string(instrument, strnlen(instrument, SIGRUN_INSTRUMENT_LEN)),
+                                              value});
+        ++host.fast_emits_;
+        return 0;
+    }
+
     static std::int32_t retain_thunk(void* host_ctx, const void* data) {
         FakeHost& host = self(host_ctx);
         std::lock_guard lock(host.mutex_);
@@ -197,6 +237,8 @@ private:
     bool fail_retain_ = false;
     bool refuse_emit_ = false;
     std::vector<EmittedFactor> emitted_;
+    std::vector<std::string> factor_names_;
+    std::uint64_t fast_emits_ = 0;
     std::vector<LogLine> logs_;
     std::uint64_t retains_ = 0;
     std::uint64_t refused_retains_ = 0;

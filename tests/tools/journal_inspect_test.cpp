@@ -121,14 +121,23 @@ sigrun_trade make_trade() {
     return t;
 }
 
-sigrun_factor make_factor() {
-    sigrun_factor f{};
-    std::strncpy(f.engine, "ofi", sizeof f.engine);
-    std::strncpy(f.factor, "ofi_l1", sizeof f.factor);
-    std::strncpy(f.instrument, "BTCUSDT", sizeof f.instrument);
-    f.value = 0.25;
-    f.source_sequence = 42;
-    return f;
+// A factor frame of two values, as the runner writes one per engine call.
+std::vector<std::byte> make_factor_batch() {
+    sigrun_factor_batch header{};
+    std::strncpy(header.engine, "ofi", sizeof header.engine);
+    header.source_sequence = 42;
+    header.count = 2;
+    sigrun_factor_value values[2]{};
+    std::strncpy(values[0].factor, "ofi_l1", sizeof values[0].factor);
+    std::strncpy(values[0].instrument, "BTCUSDT", sizeof values[0].instrument);
+    values[0].value = 0.25;
+    std::strncpy(values[1].factor, "mlofi", sizeof values[1].factor);
+    std::strncpy(values[1].instrument, "BTCUSDT", sizeof values[1].instrument);
+    values[1].value = -1.5;
+    std::vector<std::byte> bytes(sizeof header + sizeof values);
+    std::memcpy(bytes.data(), &header, sizeof header);
+    std::memcpy(bytes.data() + sizeof header, values, sizeof values);
+    return bytes;
 }
 
 class JournalInspect : public ::testing::Test {
@@ -211,7 +220,7 @@ TEST_F(JournalInspect, Dump_PrintsOneDecodedLinePerFrame) {
         Writer w(path, options);
         w.write_message(SIGRUN_MSG_DEPTH, make_depth());
         w.write_message(SIGRUN_MSG_TRADE, make_trade());
-        w.write_message(SIGRUN_MSG_FACTOR, make_factor());
+        w.write(SIGRUN_MSG_FACTOR_BATCH, make_factor_batch());
         const unsigned char odd[3] = {0x0a, 0x0b, 0x0c};
         w.write(7, std::as_bytes(std::span(odd)));
     }
@@ -225,8 +234,8 @@ TEST_F(JournalInspect, Dump_PrintsOneDecodedLinePerFrame) {
     EXPECT_NE(lines[1].find("2  trade"), std::string::npos) << lines[1];
     EXPECT_NE(lines[1].find("ETHUSDT binance-spot price 2250.25 size 0.5 side sell"),
               std::string::npos) << lines[1];
-    EXPECT_NE(lines[2].find("3  factor"), std::string::npos) << lines[2];
-    EXPECT_NE(lines[2].find("engine ofi factor ofi_l1 instrument BTCUSDT value 0.25 source_seq 42"),
+    EXPECT_NE(lines[2].find("3  factors"), std::string::npos) << lines[2];
+    EXPECT_NE(lines[2].find("engine ofi source_seq 42: ofi_l1 BTCUSDT = 0.25, mlofi BTCUSDT = -1.5"),
               std::string::npos) << lines[2];
     EXPECT_NE(lines[3].find("4  type 7"), std::string::npos) << lines[3];
     EXPECT_NE(lines[3].find("len 3 hex 0a0b0c"), std::string::npos) << lines[3];

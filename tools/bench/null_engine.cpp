@@ -6,8 +6,8 @@
 class NullEngine final : public sigrun::Engine {
 public:
     NullEngine(sigrun::Host host, const nlohmann::json& /*config*/) : Engine(host) {}
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override { sink_ += depth->bid_price[0]; }
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override { sink_ += trade->price; }
+    void on_depth(const sigrun::Depth& depth) override { sink_ += depth.bid_price[0]; }
+    void on_trade(const sigrun::Trade& trade) override { sink_ += trade.price; }
 
 private:
     double sink_ = 0;  // keeps the read from being optimised away

@@ -1,5 +1,7 @@
 #include "inspect.hpp"
 
+#include "sigrun/factor_batch.hpp"
+
 #include <signal.h>
 #include <time.h>
 
@@ -142,7 +144,7 @@ std::string type_name(std::int32_t msg_type) {
     switch (msg_type) {
         case SIGRUN_MSG_DEPTH: return "depth";
         case SIGRUN_MSG_TRADE: return "trade";
-        case SIGRUN_MSG_FACTOR: return "factor";
+        case SIGRUN_MSG_FACTOR_BATCH: return "factors";
         default: return fmt::format("type {}", msg_type);
     }
 }
@@ -162,12 +164,18 @@ std::string summarize(std::int32_t msg_type, std::span<const std::byte> payload)
             return fmt::format("{} {} price {} size {} side {}", text(t.instrument),
                                text(t.exchange), t.price, t.size, side_name(t.aggressor_side));
         }
-        case SIGRUN_MSG_FACTOR: {
-            sigrun_factor f;
-            if (!decode(payload, f)) break;
-            return fmt::format("engine {} factor {} instrument {} value {} source_seq {}",
-                               text(f.engine), text(f.factor), text(f.instrument), f.value,
-                               f.source_sequence);
+        case SIGRUN_MSG_FACTOR_BATCH: {
+            std::string line;
+            const bool ok = for_each_factor(payload, [&](const sigrun_factor& f) {
+                if (line.empty()) {
+                    line = fmt::format("engine {} source_seq {}:", text(f.engine), f.source_sequence);
+                } else {
+                    line += ',';
+                }
+                line += fmt::format(" {} {} = {}", text(f.factor), text(f.instrument), f.value);
+            });
+            if (!ok) break;
+            return line;
         }
         default:
             return fmt::format("len {} hex {}", payload.size(), hex_prefix(payload));

@@ -1,24 +1,40 @@
 // sigrun/engine.hpp — the C++ way to write a signal engine: derive from
 // sigrun::Engine, then export it with one macro at global scope in one .cpp:
 //
-//     class Microprice : public sigrun::Engine {
+//     class Spread : public sigrun::Engine {
 //     public:
-//         Microprice(sigrun::Host host, const nlohmann::json& config);
-//         void on_depth(std::shared_ptr<const sigrun::Depth> depth) override;
+//         Spread(sigrun::Host host, const nlohmann::json& config)
+//             : Engine(host), spread_(factor("spread")) {}
+//         void on_depth(const sigrun::Depth& book) override {
+//             emit(spread_, book.instrument, book.ask_price[0] - book.bid_price[0]);
+//         }
+//     private:
+//         sigrun::FactorId spread_;
 //     };
-//     SIGRUN_EXPORT_ENGINE(Microprice, "microprice", "1.2.0");
+//     SIGRUN_EXPORT_ENGINE(Spread, "spread", "1.0.0");
 //
 // The macro defines the C entry points of signal_api.h (signal_plugin_info,
 // signal_create, signal_on_data, signal_destroy, and with
 // SIGRUN_EXPORT_ENGINE_WITH_STATE also signal_snapshot / signal_restore).
-// They parse the config JSON, hand messages over as shared_ptrs (copy or
-// frame-ref, see handoff.hpp) and never let an exception cross the C ABI: an
-// exception is logged through the host as an ERROR with its what(), counted,
-// and the call returns (the frame is skipped; signal_create returns NULL).
+// They parse the config JSON, declare the message types the class handles
+// (the on_depth / on_trade it overrides: the runner calls it for nothing
+// else), call the handlers directly (no virtual call) and never let an
+// exception cross the C ABI: an exception is logged through the host as an
+// ERROR with its what(), counted, and the call returns (the frame is
+// skipped; signal_create returns NULL).
+//
+// The hot path, and what it costs:
+//   - on_depth / on_trade get the message BORROWED, valid for the call:
+//     reading it is free. Keep it past the call only through keep(message),
+//     which returns a move-only sigrun::Kept (handoff.hpp): one atomic
+//     increment in frame-ref builds, one pooled copy in copy builds.
+//   - Register factor names once, in the constructor, with factor("name");
+//     emit(id, message.instrument, value) then costs a few stores. Everything
+//     one call emits reaches the signals journal as one frame.
 //
 // Threads: the constructor runs on the runner's load thread; on_depth,
 // on_trade, snapshot and restore on its dispatch thread, one call at a time.
-// emit() only from inside on_depth/on_trade; log() from any thread.
+// emit() and keep() only from inside on_depth/on_trade; log() from any thread.
 //
 // ---- Unloading: what keeps a plugin in memory after dlclose -------------
 // A hot swap is only real if dlclose unmaps the old library. It does not when:
@@ -33,12 +49,13 @@
 //     thread that outlives the engine;
 //   - another object was linked against it (RTLD_GLOBAL), which RTLD_LOCAL
 //     loading rules out.
-// Anything the plugin handed out (a shared_ptr deleter, a callback) points
-// into the library's code and dangles once it is unmapped. Hence the rule:
+// Anything the plugin handed out (a Kept's release function, a shared_ptr
+// deleter, a callback) points into the library's code and dangles once it
+// is unmapped. Hence the rule:
 //
 //     Your destructor joins every thread you started and drops every
-//     shared_ptr<const Depth/Trade> you kept: when it returns, nothing of
-//     yours runs and no frame is retained.
+//     sigrun::Kept (and shared_ptr made from one) you hold: when it returns,
+//     nothing of yours runs and no frame is retained.
 //
 // Destructors must not throw (an exception there terminates the runner).
 #ifndef SIGRUN_ENGINE_HPP
@@ -48,6 +65,7 @@
 #error "sigrun/engine.hpp needs C++20; an engine in C includes sigrun/signal_api.h only"
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +74,8 @@
 #include <exception>
 #include <memory>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -87,29 +107,37 @@ namespace detail {
 struct EngineAccess;
 }
 
+// A factor name registered once with the host (Engine::factor); pass it to
+// emit. Cheap to copy.
+struct FactorId {
+    std::int32_t host_id = -1;  // the host's id for emit_value; -1 on a host without it
+    std::uint32_t index = 0;    // this engine's own index, for the by-name fallback
+};
+
 // Base class of a C++ signal engine. Derived classes need a constructor
 // (sigrun::Host, const nlohmann::json& config); the config is the engine's
 // own "config" object from the runner config. Throw from the constructor to
 // refuse a bad config: the message reaches the runner's log.
 class Engine {
 public:
-    explicit Engine(Host host) noexcept : host_(host) {}
+    explicit Engine(Host host) noexcept : host_(host), fast_emit_(host.has_fast_emit()), handoff_(host) {}
     virtual ~Engine() = default;
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    // One order-book update / one trade. The pointer may be kept past the
-    // call (queued, handed to another thread); in frame-ref mode the journal
-    // frame stays retained until its last copy is gone. [dispatch-thread]
-    virtual void on_depth(std::shared_ptr<const Depth> /*depth*/) {}
-    virtual void on_trade(std::shared_ptr<const Trade> /*trade*/) {}
+    // One order-book update / one trade, borrowed for the call: keep() it to
+    // use it afterwards. Override the ones the engine handles; the runner
+    // calls only those. [dispatch-thread]
+    virtual void on_depth(const Depth& /*depth*/) {}
+    virtual void on_trade(const Trade& /*trade*/) {}
 
     // State carried across a hot swap, used only when the plugin is exported
     // with SIGRUN_EXPORT_ENGINE_WITH_STATE. snapshot() is called on the old
     // engine, restore() on the new one before its first message; return
     // false from restore to refuse the state (the runner then keeps the old
     // engine). The byte format is yours; bump state_version when it changes.
-    // [dispatch-thread]
+    // Both run inside the swap's pause on the dispatch thread: no logging,
+    // no I/O there. [dispatch-thread]
     virtual std::vector<std::byte> snapshot() const { return {}; }
     virtual bool restore(std::span<const std::byte> /*state*/) { return false; }
 
@@ -117,11 +145,64 @@ public:
     // snapshot and restore; each one was logged as an ERROR. [thread-safe]
     std::uint64_t exceptions_caught() const noexcept { return exceptions_caught_.load(std::memory_order_relaxed); }
 
+    // keep() calls that had to copy in a frame-ref build because the runner
+    // could not retain the frame (always 0 in copy builds). [dispatch-thread]
+    std::uint64_t keep_copy_fallbacks() const noexcept { return handoff_.copy_fallbacks(); }
+
 protected:
-    // Publishes a factor value; true when the runner took it. [dispatch-thread]
+    // Registers a factor name (1 to SIGRUN_NAME_LEN characters) and returns
+    // its id; the same name twice gives the same id. Call it in the
+    // constructor. Throws std::invalid_argument when the runner refuses the
+    // name. [load-thread]
+    FactorId factor(std::string_view name) {
+        if (name.empty() || name.size() > SIGRUN_NAME_LEN) {
+            throw std::invalid_argument("factor name \"" + std::string(name) + "\" must have 1 to " +
+                                        std::to_string(SIGRUN_NAME_LEN) + " characters");
+        }
+        FactorId id;
+        const auto known = std::find(names_.begin(), names_.end(), name);
+        id.index = static_cast<std::uint32_t>(known - names_.begin());
+        if (known == names_.end()) names_.emplace_back(name);
+        if (fast_emit_) {
+            id.host_id = host_.register_factor(name);
+            if (id.host_id < 0) {
+                throw std::invalid_argument("the runner refused the factor name \"" + std::string(name) + "\"");
+            }
+        }
+        return id;
+    }
+
+    // Publishes a factor value for `instrument`, a message's own instrument
+    // field (pass depth.instrument). True when the runner took it.
+    // [dispatch-thread], inside on_depth / on_trade.
+    bool emit(FactorId factor, const char (&instrument)[SIGRUN_INSTRUMENT_LEN], double value) const noexcept {
+        if (fast_emit_) return host_.emit_value(factor.host_id, instrument, value);
+        return host_.emit(names_[factor.index], field_text(instrument), value);
+    }
+
+    // Same, for an instrument given as text (up to SIGRUN_INSTRUMENT_LEN
+    // characters; a longer one is refused by the runner, which logs it).
+    bool emit(FactorId factor, std::string_view instrument, double value) const noexcept {
+        if (fast_emit_ && instrument.size() <= SIGRUN_INSTRUMENT_LEN) {
+            char field[SIGRUN_INSTRUMENT_LEN] = {};
+            std::memcpy(field, instrument.data(), instrument.size());
+            return host_.emit_value(factor.host_id, field, value);
+        }
+        return host_.emit(names_[factor.index], instrument, value);
+    }
+
+    // Publishes by name, looked up on every call: for a factor whose name is
+    // only known at run time. Prefer a registered FactorId. [dispatch-thread]
     bool emit(std::string_view factor, std::string_view instrument, double value) const noexcept {
         return host_.emit(factor, instrument, value);
     }
+
+    // Keeps the message of the current call past its end: see handoff.hpp.
+    // Throws std::bad_alloc only (a growing copy pool). [dispatch-thread],
+    // inside the on_depth / on_trade that received `message`.
+    Kept<Depth> keep(const Depth& message) { return handoff_.keep(message); }
+    Kept<Trade> keep(const Trade& message) { return handoff_.keep(message); }
+
     // [thread-safe]
     void log(sigrun_log_level level, std::string_view message) const noexcept { host_.log(level, message); }
     const Host& host() const noexcept { return host_; }
@@ -130,6 +211,9 @@ private:
     friend struct detail::EngineAccess;
 
     Host host_;
+    bool fast_emit_;
+    std::vector<std::string> names_;  // registered factor names, by FactorId::index
+    Handoff<build_handoff_mode> handoff_;
     // Incremented on the dispatch thread, read from anywhere: a statistic
     // with no ordering duty, so relaxed.
     std::atomic<std::uint64_t> exceptions_caught_{0};
@@ -142,19 +226,29 @@ std::uint64_t create_failures() noexcept;
 
 namespace detail {
 
-// The object behind a SIGRUN_EXPORT_ENGINE handle.
-struct EngineHandle {
-    explicit EngineHandle(Host h) noexcept : host(h), handoff(h) {}
-
-    Host host;
-    Handoff<build_handoff_mode> handoff;
-    std::unique_ptr<Engine> engine;
-};
-
 struct EngineAccess {
     static void count_exception(Engine& engine) noexcept {
         engine.exceptions_caught_.fetch_add(1, std::memory_order_relaxed);
     }
+    static const Host& host(const Engine& engine) noexcept { return engine.host_; }
+};
+
+// True when EngineClass overrides the handler: &EngineClass::on_depth then
+// names EngineClass's own function, not Engine's.
+template <class EngineClass>
+inline constexpr bool handles_depth =
+    !std::is_same_v<decltype(&EngineClass::on_depth), void (Engine::*)(const Depth&)>;
+template <class EngineClass>
+inline constexpr bool handles_trade =
+    !std::is_same_v<decltype(&EngineClass::on_trade), void (Engine::*)(const Trade&)>;
+
+// The message types an engine class declares (sigrun_plugin_info::message_types).
+template <class EngineClass>
+struct MessageTypes {
+    static constexpr std::uint32_t count = (handles_depth<EngineClass> ? 1u : 0u) + (handles_trade<EngineClass> ? 1u : 0u);
+    // The ids in order; only the first `count` mean anything.
+    static constexpr std::int32_t first = handles_depth<EngineClass> ? SIGRUN_MSG_DEPTH : SIGRUN_MSG_TRADE;
+    static constexpr std::int32_t second = SIGRUN_MSG_TRADE;
 };
 
 // Logs "sigrun SDK: <what_failed>: <reason>" as an ERROR. Formats into a fixed
@@ -168,13 +262,14 @@ inline void log_failure(const Host& host, const char* what_failed, const char* r
 
 inline constexpr const char* kNonStdException = "an exception not derived from std::exception";
 
-inline void engine_threw(EngineHandle& handle, const char* what_failed, const char* reason) noexcept {
-    log_failure(handle.host, what_failed, reason);
-    EngineAccess::count_exception(*handle.engine);
+inline void engine_threw(Engine& engine, const char* what_failed, const char* reason) noexcept {
+    log_failure(EngineAccess::host(engine), what_failed, reason);
+    EngineAccess::count_exception(engine);
 }
 
-constexpr sigrun_plugin_info make_plugin_info(const char* name, const char* version,
-                                              std::uint32_t state_version) noexcept {
+constexpr sigrun_plugin_info make_plugin_info(const char* name, const char* version, std::uint32_t state_version,
+                                              const std::int32_t* message_types,
+                                              std::uint32_t message_type_count) noexcept {
     return sigrun_plugin_info{
         SIGRUN_ABI_VERSION_MAJOR,
         SIGRUN_ABI_VERSION_MINOR,
@@ -184,9 +279,13 @@ constexpr sigrun_plugin_info make_plugin_info(const char* name, const char* vers
         version,
         state_version,
         0,
+        message_types,
+        message_type_count,
+        0,
     };
 }
 
+// The handle signal_create returns is the Engine itself.
 template <class EngineClass>
 void* create_engine(const sigrun_host_api* api, const char* config_json,
                     std::atomic<std::uint64_t>& create_failures) noexcept {
@@ -206,9 +305,8 @@ void* create_engine(const sigrun_host_api* api, const char* config_json,
             create_failures.fetch_add(1, std::memory_order_relaxed);
             return nullptr;
         }
-        auto handle = std::make_unique<EngineHandle>(host);
-        handle->engine = std::make_unique<EngineClass>(host, config);
-        return handle.release();
+        Engine* engine = new EngineClass(host, config);
+        return engine;
     } catch (const std::exception& e) {
         log_failure(host, "signal_create: the engine constructor threw", e.what());
     } catch (...) {
@@ -218,72 +316,71 @@ void* create_engine(const sigrun_host_api* api, const char* config_json,
     return nullptr;
 }
 
-inline void dispatch(void* handle_ptr, int type, const void* data) noexcept {
-    if (handle_ptr == nullptr || data == nullptr) {
-        return;
-    }
-    auto& handle = *static_cast<EngineHandle*>(handle_ptr);
-    const char* const callback = type == SIGRUN_MSG_DEPTH ? "on_depth threw (frame skipped)"
-                                                          : "on_trade threw (frame skipped)";
-    try {
-        switch (type) {
-        case SIGRUN_MSG_DEPTH:
-            handle.engine->on_depth(handle.handoff.take<Depth>(data));
-            break;
-        case SIGRUN_MSG_TRADE:
-            handle.engine->on_trade(handle.handoff.take<Trade>(data));
-            break;
-        default:
-            // An id this SDK does not know: newer runners may send more.
-            break;
+// signal_on_data: a direct (non-virtual) call of the handler EngineClass
+// declares for `type`; anything else is ignored.
+template <class EngineClass>
+void dispatch(void* handle, int type, const void* data) noexcept {
+    if (handle == nullptr || data == nullptr) return;
+    auto& engine = static_cast<EngineClass&>(*static_cast<Engine*>(handle));
+    if constexpr (handles_depth<EngineClass>) {
+        if (type == SIGRUN_MSG_DEPTH) {
+            try {
+                engine.EngineClass::on_depth(*static_cast<const Depth*>(data));
+            } catch (const std::exception& e) {
+                engine_threw(engine, "on_depth threw (frame skipped)", e.what());
+            } catch (...) {
+                engine_threw(engine, "on_depth threw (frame skipped)", kNonStdException);
+            }
+            return;
         }
-    } catch (const std::exception& e) {
-        engine_threw(handle, callback, e.what());
-    } catch (...) {
-        engine_threw(handle, callback, kNonStdException);
+    }
+    if constexpr (handles_trade<EngineClass>) {
+        if (type == SIGRUN_MSG_TRADE) {
+            try {
+                engine.EngineClass::on_trade(*static_cast<const Trade*>(data));
+            } catch (const std::exception& e) {
+                engine_threw(engine, "on_trade threw (frame skipped)", e.what());
+            } catch (...) {
+                engine_threw(engine, "on_trade threw (frame skipped)", kNonStdException);
+            }
+        }
     }
 }
 
-inline void destroy_engine(void* handle_ptr) noexcept {
+inline void destroy_engine(void* handle) noexcept {
     // ~Engine is noexcept: joining threads and dropping frames is its job.
-    delete static_cast<EngineHandle*>(handle_ptr);
+    delete static_cast<Engine*>(handle);
 }
 
-inline std::int64_t snapshot_engine(void* handle_ptr, void* buffer, std::uint64_t capacity) noexcept {
-    if (handle_ptr == nullptr) {
-        return -1;
-    }
-    auto& handle = *static_cast<EngineHandle*>(handle_ptr);
+inline std::int64_t snapshot_engine(void* handle, void* buffer, std::uint64_t capacity) noexcept {
+    if (handle == nullptr) return -1;
+    auto& engine = *static_cast<Engine*>(handle);
     try {
-        const std::vector<std::byte> state = handle.engine->snapshot();
+        const std::vector<std::byte> state = engine.snapshot();
         if (buffer != nullptr && state.size() <= capacity && !state.empty()) {
             std::memcpy(buffer, state.data(), state.size());
         }
         return static_cast<std::int64_t>(state.size());
     } catch (const std::exception& e) {
-        engine_threw(handle, "snapshot threw (no state carried)", e.what());
+        engine_threw(engine, "snapshot threw (no state carried)", e.what());
     } catch (...) {
-        engine_threw(handle, "snapshot threw (no state carried)", kNonStdException);
+        engine_threw(engine, "snapshot threw (no state carried)", kNonStdException);
     }
     return -1;
 }
 
-inline std::int32_t restore_engine(void* handle_ptr, const void* state, std::uint64_t size) noexcept {
-    if (handle_ptr == nullptr || (state == nullptr && size != 0)) {
-        return -1;
-    }
-    auto& handle = *static_cast<EngineHandle*>(handle_ptr);
+inline std::int32_t restore_engine(void* handle, const void* state, std::uint64_t size) noexcept {
+    if (handle == nullptr || (state == nullptr && size != 0)) return -1;
+    auto& engine = *static_cast<Engine*>(handle);
     try {
         const std::span<const std::byte> bytes(static_cast<const std::byte*>(state), static_cast<std::size_t>(size));
-        if (handle.engine->restore(bytes)) {
-            return 0;
-        }
-        handle.host.log(SIGRUN_LOG_WARN, "sigrun SDK: restore refused the snapshot state");
+        if (engine.restore(bytes)) return 0;
+        EngineAccess::host(engine).log(SIGRUN_LOG_WARN, "sigrun SDK: restore refused the snapshot state");
         return 1;
     } catch (const std::exception& e) {
-        engine_threw(handle, "restore threw", e.what());
+        engine_threw(engine, "restore threw", e.what());
     } catch (...) {
-        engine_threw(handle, "restore threw", kNonStdException);
+        engine_threw(engine, "restore threw", kNonStdException);
     }
     return -1;
 }
@@ -292,9 +389,7 @@ inline std::int32_t restore_engine(void* handle_ptr, const void* state, std::uin
 
 // The engine behind a handle returned by a SIGRUN_EXPORT_ENGINE signal_create
 // of the same library (for in-process tests and tools); nullptr for nullptr.
-inline Engine* engine_from_handle(void* handle) noexcept {
-    return handle != nullptr ? static_cast<detail::EngineHandle*>(handle)->engine.get() : nullptr;
-}
+inline Engine* engine_from_handle(void* handle) noexcept { return static_cast<Engine*>(handle); }
 
 }  // namespace sigrun
 
@@ -325,8 +420,11 @@ inline Engine* engine_from_handle(void* handle) noexcept {
                   "SIGRUN_EXPORT_ENGINE: " #EngineClass " needs a constructor (sigrun::Host, const nlohmann::json&)"); \
     namespace {                                                                                                    \
     ::std::atomic<::std::uint64_t> sigrun_detail_create_failures{0};                                               \
-    constexpr ::sigrun_plugin_info sigrun_detail_plugin_info =                                                     \
-        ::sigrun::detail::make_plugin_info(plugin_name, plugin_version, state_version);                            \
+    constexpr ::std::int32_t sigrun_detail_message_types[2] = {                                                    \
+        ::sigrun::detail::MessageTypes<EngineClass>::first, ::sigrun::detail::MessageTypes<EngineClass>::second};  \
+    constexpr ::sigrun_plugin_info sigrun_detail_plugin_info = ::sigrun::detail::make_plugin_info(                 \
+        plugin_name, plugin_version, state_version, sigrun_detail_message_types,                                   \
+        ::sigrun::detail::MessageTypes<EngineClass>::count);                                                       \
     }                                                                                                              \
     ::std::uint64_t sigrun::create_failures() noexcept {                                                           \
         return sigrun_detail_create_failures.load(::std::memory_order_relaxed);                                    \
@@ -336,7 +434,7 @@ inline Engine* engine_from_handle(void* handle) noexcept {
         return ::sigrun::detail::create_engine<EngineClass>(host, config_json, sigrun_detail_create_failures);    \
     }                                                                                                              \
     extern "C" SIGRUN_EXPORT void signal_on_data(void* handle, int type, const void* data) {                      \
-        ::sigrun::detail::dispatch(handle, type, data);                                                            \
+        ::sigrun::detail::dispatch<EngineClass>(handle, type, data);                                               \
     }                                                                                                              \
     extern "C" SIGRUN_EXPORT void signal_destroy(void* handle) { ::sigrun::detail::destroy_engine(handle); }      \
     static_assert(true, "lets the macro be followed by a semicolon")

@@ -1,29 +1,42 @@
-// sigrun/handoff.hpp — how a message the runner passes to signal_on_data
-// becomes the std::shared_ptr<const Message> an engine receives.
+// sigrun/handoff.hpp — how an engine keeps a message past signal_on_data.
 //
-// Two modes, chosen when the plugin is built (CMake ENABLE_ZERO_COPY, which
-// sets SIGRUN_ZERO_COPY=0/1 on sigrun::sdk):
+// Engines receive every message BORROWED (`const Depth&`): the runner keeps
+// the journal frame intact for the whole call, so not keeping costs nothing
+// — no allocation, no atomic. An engine that needs the message after the
+// call returns (queued, handed to another thread) calls
+// sigrun::Engine::keep(message) and gets a sigrun::Kept<Message>, a move-only
+// owner. How keeping works is chosen when the plugin is built (CMake
+// ENABLE_ZERO_COPY, which sets SIGRUN_ZERO_COPY=0/1 on sigrun::sdk):
 //
-//   copy       the message is copied into a heap object; the engine owns its
-//              copy and the journal never waits for it.
-//   frame_ref  the journal frame itself is retained through
-//              host->frame_retain; the shared_ptr's deleter calls
-//              host->frame_release when the last copy of the pointer dies,
-//              on whatever thread that happens. The engine may keep the
-//              pointer after signal_on_data returns; the writer will not
-//              overwrite the frame until then.
+//   copy       keep() copies the message into a block of a per-engine pool
+//              (allocation-free once the pool has grown to the number of
+//              messages kept at once); the journal never waits for it.
+//   frame_ref  keep() retains the journal frame itself through
+//              host->frame_retain (one atomic increment of the frame's
+//              reference count in the journal); the writer will not
+//              overwrite the frame until the Kept is dropped, on whatever
+//              thread that happens. A runner that cannot retain (copy build,
+//              journal owned by another process) makes keep() fall back to a
+//              pooled copy, logged once.
 //
 // Both modes are class templates here, so a test can exercise either in any
-// build. Engines never call this directly: the SIGRUN_EXPORT_ENGINE entry
-// points do (engine.hpp).
+// build.
 #ifndef SIGRUN_HANDOFF_HPP
 #define SIGRUN_HANDOFF_HPP
 
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "sigrun/host.hpp"
+#include "sigrun/messages.h"
 #include "sigrun/signal_api.h"
 
 #ifndef SIGRUN_ZERO_COPY
@@ -42,49 +55,162 @@ enum class HandoffMode : std::uint32_t {
 // reports in `handoff`.
 inline constexpr HandoffMode build_handoff_mode = SIGRUN_ZERO_COPY ? HandoffMode::frame_ref : HandoffMode::copy;
 
-// Copy handoff: a heap copy the engine owns outright.
+// A message kept past the call that delivered it. Move-only: exactly one
+// owner, one release. Dropping it (destructor or reset()) gives the frame
+// back to the journal or the block back to the pool; that may happen on any
+// thread, but before the engine's destructor returns (engine.hpp).
+// Kept<void> holds any message type (from Kept<Depth>::erase()).
 template <class Message>
-std::shared_ptr<const Message> copy_message(const void* data) {
-    static_assert(std::is_trivially_copyable_v<Message> && std::is_standard_layout_v<Message>,
-                  "handoff is for the C message structs of messages.h");
-    return std::make_shared<const Message>(*static_cast<const Message*>(data));
-}
+class Kept {
+    static_assert(std::is_void_v<Message> ||
+                      (std::is_trivially_copyable_v<Message> && std::is_standard_layout_v<Message>),
+                  "Kept is for the C message structs of messages.h");
 
-// Deleter of a frame-ref shared_ptr: gives the frame back to the runner.
-// Holds the host api pointer, which outlives the engine; the engine must drop
-// every frame before signal_destroy returns (see engine.hpp), so this never
-// runs against a destroyed host.
-class FrameRelease {
 public:
-    explicit FrameRelease(const sigrun_host_api* api) noexcept : api_(api) {}
-    void operator()(const void* data) const noexcept { api_->frame_release(api_->host_ctx, data); }
+    // Gives `message` back through `release(owner, message)` when dropped.
+    using ReleaseFn = void (*)(void* owner, const void* message) noexcept;
+
+    Kept() noexcept = default;
+    Kept(const Message* message, void* owner, ReleaseFn release) noexcept
+        : message_(message), owner_(owner), release_(release) {}
+    ~Kept() { reset(); }
+    Kept(Kept&& other) noexcept
+        : message_(std::exchange(other.message_, nullptr)), owner_(other.owner_), release_(other.release_) {}
+    Kept& operator=(Kept&& other) noexcept {
+        if (this != &other) {
+            reset();
+            message_ = std::exchange(other.message_, nullptr);
+            owner_ = other.owner_;
+            release_ = other.release_;
+        }
+        return *this;
+    }
+    Kept(const Kept&) = delete;
+    Kept& operator=(const Kept&) = delete;
+
+    [[nodiscard]] const Message* get() const noexcept { return message_; }
+    explicit operator bool() const noexcept { return message_ != nullptr; }
+    template <class M = Message>
+        requires(!std::is_void_v<M>)
+    const M& operator*() const noexcept {
+        return *message_;
+    }
+    template <class M = Message>
+        requires(!std::is_void_v<M>)
+    const M* operator->() const noexcept {
+        return message_;
+    }
+
+    // Gives the message back now; the Kept is empty afterwards.
+    void reset() noexcept {
+        if (message_ != nullptr) release_(owner_, std::exchange(message_, nullptr));
+    }
+
+    // The same ownership, type-erased (for a queue of mixed messages).
+    Kept<void> erase() && noexcept {
+        return Kept<void>(std::exchange(message_, nullptr), owner_, release_);
+    }
+
+    // The same ownership as a std::shared_ptr, for code that wants shared
+    // copies. Allocates a control block (the only cost of this convenience;
+    // nothing is paid when it is not used). Throws std::bad_alloc, in which
+    // case the message has already been given back.
+    template <class M = Message>
+        requires(!std::is_void_v<M>)
+    std::shared_ptr<const M> share() && {
+        const M* message = std::exchange(message_, nullptr);
+        if (message == nullptr) return {};
+        return std::shared_ptr<const M>(message, [owner = owner_, release = release_](const M* m) noexcept {
+            release(owner, m);
+        });
+    }
 
 private:
-    const sigrun_host_api* api_;
+    const Message* message_ = nullptr;
+    void* owner_ = nullptr;
+    ReleaseFn release_ = nullptr;
 };
 
-// Frame-ref handoff: retains the frame `data` points into, exactly once, and
-// returns a pointer into the frame that releases it exactly once, when its
-// last copy dies. Returns an empty pointer when the host cannot or will not
-// retain (a copy-mode runner, a host without frame_retain); the caller
-// decides what to do then. If allocating the control block throws, the
-// shared_ptr constructor runs the deleter, so the retain is not leaked.
-template <class Message>
-std::shared_ptr<const Message> retain_frame(const Host& host, const void* data) {
-    static_assert(std::is_trivially_copyable_v<Message> && std::is_standard_layout_v<Message>,
-                  "handoff is for the C message structs of messages.h");
-    if (!host.can_retain_frames()) {
-        return {};
+namespace detail {
+
+// Fixed-size blocks for kept copies. Taken on the dispatch thread only,
+// given back from any thread. Given-back blocks go onto a lock-free stack
+// (one CAS each); the dispatch thread takes the whole stack at once with one
+// exchange when its private free list runs dry, so no block is ever popped
+// concurrently and the ABA problem of a Treiber stack cannot arise.
+class CopyPool {
+public:
+    // Room for the largest market-data message.
+    static constexpr std::size_t kBlockBytes = std::max(sizeof(sigrun_depth), sizeof(sigrun_trade));
+
+    CopyPool() = default;
+    CopyPool(const CopyPool&) = delete;
+    CopyPool& operator=(const CopyPool&) = delete;
+
+    // A block for `size` <= kBlockBytes bytes. Grows by a chunk when empty:
+    // allocation happens only until the pool holds as many blocks as the
+    // engine keeps at once. Throws std::bad_alloc. [dispatch-thread]
+    void* take() {
+        if (free_ == nullptr) free_ = returned_.exchange(nullptr, std::memory_order_acquire);
+        if (free_ == nullptr) grow();
+        Block* block = free_;
+        free_ = block->next;
+        return block->bytes;
     }
-    const sigrun_host_api* api = host.api();
-    if (api->frame_retain(api->host_ctx, data) != 0) {
-        return {};
+
+    // [thread-safe]
+    void give_back(const void* bytes) noexcept {
+        Block* block = block_of(bytes);
+        Block* head = returned_.load(std::memory_order_relaxed);
+        do {
+            block->next = head;
+            // Release: our last reads of the copy happen before the dispatch
+            // thread reuses the block (it acquires in take()).
+        } while (!returned_.compare_exchange_weak(head, block, std::memory_order_release,
+                                                  std::memory_order_relaxed));
     }
-    return std::shared_ptr<const Message>(static_cast<const Message*>(data), FrameRelease(api));
+
+    static void give_back_to(void* pool, const void* bytes) noexcept {
+        static_cast<CopyPool*>(pool)->give_back(bytes);
+    }
+
+    // Blocks the pool owns (given out or free). For tests.
+    [[nodiscard]] std::size_t capacity() const noexcept { return chunks_.size() * kChunkBlocks; }
+
+private:
+    struct Block {
+        alignas(64) std::byte bytes[kBlockBytes];
+        Block* next = nullptr;
+    };
+    static constexpr std::size_t kChunkBlocks = 64;
+
+    static Block* block_of(const void* bytes) noexcept {
+        // `bytes` is the first member of its Block.
+        return reinterpret_cast<Block*>(const_cast<void*>(bytes));
+    }
+
+    void grow() {
+        chunks_.reserve(chunks_.size() + 1);  // may throw before anything changes
+        auto chunk = std::make_unique<Block[]>(kChunkBlocks);
+        for (std::size_t i = 0; i < kChunkBlocks; ++i) chunk[i].next = i + 1 < kChunkBlocks ? &chunk[i + 1] : nullptr;
+        free_ = &chunk[0];
+        chunks_.push_back(std::move(chunk));
+    }
+
+    Block* free_ = nullptr;                     // dispatch thread only
+    std::atomic<Block*> returned_{nullptr};     // pushed by any thread
+    std::vector<std::unique_ptr<Block[]>> chunks_;
+};
+
+inline void release_frame(void* api, const void* data) noexcept {
+    const auto* host_api = static_cast<const sigrun_host_api*>(api);
+    host_api->frame_release(host_api->host_ctx, data);
 }
 
-// The handoff of one engine instance. One per handle, used only on the
-// dispatch thread (the counter is not atomic for that reason).
+}  // namespace detail
+
+// How one engine instance keeps messages. One per engine, keep() only on the
+// dispatch thread inside the call that delivered the message.
 template <HandoffMode Mode>
 class Handoff {
 public:
@@ -92,36 +218,43 @@ public:
 
     static constexpr HandoffMode mode = Mode;
 
-    // The message `data` points at, as the engine receives it. In frame_ref
-    // mode a refused retain falls back to a heap copy (logged once per engine,
-    // counted every time), so the engine still gets correct data; it just
-    // costs a copy. Throws std::bad_alloc only.
+    // Keeps `message`, which must be the message of the current
+    // signal_on_data call. Throws std::bad_alloc only (a growing pool).
     template <class Message>
-    std::shared_ptr<const Message> take(const void* data) {
+    Kept<Message> keep(const Message& message) {
         if constexpr (Mode == HandoffMode::frame_ref) {
-            if (auto frame = retain_frame<Message>(host_, data)) {
-                return frame;
+            if (host_.can_retain_frames()) {
+                const sigrun_host_api* api = host_.api();
+                if (api->frame_retain(api->host_ctx, &message) == 0) {
+                    return Kept<Message>(&message, const_cast<sigrun_host_api*>(api), &detail::release_frame);
+                }
             }
             note_copy_fallback();
         }
-        return copy_message<Message>(data);
+        static_assert(sizeof(Message) <= detail::CopyPool::kBlockBytes);
+        void* block = pool_.take();
+        std::memcpy(block, &message, sizeof(Message));
+        return Kept<Message>(static_cast<const Message*>(block), &pool_, &detail::CopyPool::give_back_to);
     }
 
-    // How many frame_ref handoffs became copies because the host refused the
+    // How many frame_ref keeps became copies because the host refused the
     // retain. Always 0 in copy mode.
-    std::uint64_t copy_fallbacks() const noexcept { return copy_fallbacks_; }
+    [[nodiscard]] std::uint64_t copy_fallbacks() const noexcept { return copy_fallbacks_; }
+    [[nodiscard]] const detail::CopyPool& pool() const noexcept { return pool_; }
 
 private:
     void note_copy_fallback() noexcept {
         if (copy_fallbacks_++ == 0) {
             host_.log(SIGRUN_LOG_WARN,
-                      "sigrun SDK: the host refused frame_retain, so this frame-ref engine receives heap "
-                      "copies instead (logged once; is the runner built with ENABLE_ZERO_COPY=ON?)");
+                      "sigrun SDK: the host refused frame_retain, so this frame-ref engine keeps copies "
+                      "instead (logged once; is the runner built with ENABLE_ZERO_COPY=ON, and does it "
+                      "own the md journal?)");
         }
     }
 
     Host host_;
     std::uint64_t copy_fallbacks_ = 0;
+    detail::CopyPool pool_;
 };
 
 }  // namespace sigrun

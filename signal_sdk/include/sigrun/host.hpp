@@ -88,6 +88,28 @@ public:
         return api_->emit(api_->host_ctx, factor_text.c_str(), instrument_text.c_str(), value) == 0;
     }
 
+    // Registers a factor name once; its id for emit_value, or -1 when the
+    // host refused it (logged) or predates ABI 1.1.
+    // [load-thread] inside signal_create, or [dispatch-thread].
+    std::int32_t register_factor(std::string_view factor) const noexcept {
+        if (!has<&sigrun_host_api::register_factor>()) return -1;
+        const detail::NulTerminated<kNameInlineCapacity> text(factor);
+        return api_->register_factor(api_->host_ctx, text.c_str());
+    }
+
+    // True when the host has register_factor and emit_value (ABI >= 1.1).
+    bool has_fast_emit() const noexcept {
+        return has<&sigrun_host_api::register_factor>() && has<&sigrun_host_api::emit_value>();
+    }
+
+    // The fast emit: a registered factor id and a SIGRUN_INSTRUMENT_LEN-byte,
+    // NUL-padded instrument field (a message's `instrument`). Only valid when
+    // has_fast_emit(). [dispatch-thread]
+    bool emit_value(std::int32_t factor_id, const char (&instrument)[SIGRUN_INSTRUMENT_LEN],
+                    double value) const noexcept {
+        return api_->emit_value(api_->host_ctx, factor_id, instrument, value) == 0;
+    }
+
     // True when the host offers frame_retain/frame_release, i.e. frame-ref
     // handoff can work with it: the struct is large enough to contain them
     // and both are set.
@@ -100,6 +122,17 @@ public:
     const sigrun_host_api* api() const noexcept { return api_; }
 
 private:
+    // A function pointer of the host table exists when the table the host
+    // built reaches past it (checked before the field is read) and it is set.
+    template <auto Field>
+    bool has() const noexcept {
+        if (api_ == nullptr) return false;
+        const auto* base = reinterpret_cast<const std::byte*>(api_);
+        const auto* field = reinterpret_cast<const std::byte*>(&(api_->*Field));
+        return api_->struct_size >= static_cast<std::size_t>(field - base) + sizeof(api_->*Field) &&
+               api_->*Field != nullptr;
+    }
+
     // Log lines up to this length go out without a heap allocation.
     static constexpr std::size_t kLogInlineCapacity = 256;
     // The runner keeps at most SIGRUN_NAME_LEN / SIGRUN_INSTRUMENT_LEN

@@ -32,7 +32,8 @@ extern "C" {
 enum {
     SIGRUN_MSG_DEPTH = 101,  /* sigrun_depth: order-book top levels */
     SIGRUN_MSG_TRADE = 103,  /* sigrun_trade: one executed trade */
-    SIGRUN_MSG_FACTOR = 201  /* sigrun_factor: a value an engine published */
+    /* 201 was one sigrun_factor per frame (journal format 1); retired, never reused. */
+    SIGRUN_MSG_FACTOR_BATCH = 202 /* sigrun_factor_batch + values: what one engine call published */
 };
 
 #define SIGRUN_DEPTH_LEVELS 10
@@ -74,17 +75,42 @@ typedef struct sigrun_trade {
     uint32_t reserved;        /* zero */
 } sigrun_trade;
 
-/* A factor value an engine published through sigrun_host_api::emit
- * (type 201). Written by the runner into the signals journal; the engine
- * never fills one itself. */
-typedef struct sigrun_factor {
-    char engine[SIGRUN_NAME_LEN];           /* engine name from the runner config */
-    char factor[SIGRUN_NAME_LEN];           /* factor name given to emit() */
-    char instrument[SIGRUN_INSTRUMENT_LEN]; /* instrument given to emit() */
-    double value;
+/* Everything one signal_on_data call of one engine published (type 202):
+ * this header, then `count` sigrun_factor_value entries right after it, so
+ * the frame's payload is exactly
+ *     sizeof(sigrun_factor_batch) + count * sizeof(sigrun_factor_value)
+ * bytes. One journal frame per engine call (not one per value) is what keeps
+ * factor publishing cheap; when a call publishes more values than one
+ * signals slot holds, the runner writes several batches for that call.
+ * Written by the runner into the signals journal; engines never fill one.
+ * Readers decode it with sigrun/factor_batch.hpp (C++) or by these layouts. */
+typedef struct sigrun_factor_batch {
+    char engine[SIGRUN_NAME_LEN];   /* engine name from the runner config */
     uint64_t source_sequence;       /* md-journal sequence of the frame being handled */
     int64_t source_receive_time_ns; /* that frame's receive time */
-    int64_t publish_time_ns;        /* when the runner wrote this factor */
+    int64_t publish_time_ns;        /* when the runner wrote this batch */
+    uint32_t count;                 /* sigrun_factor_value entries that follow, >= 1 */
+    uint32_t reserved;              /* zero */
+} sigrun_factor_batch;
+
+/* One published value inside a sigrun_factor_batch. */
+typedef struct sigrun_factor_value {
+    char factor[SIGRUN_NAME_LEN];           /* factor name the engine registered */
+    char instrument[SIGRUN_INSTRUMENT_LEN]; /* instrument given to emit */
+    double value;
+} sigrun_factor_value;
+
+/* One factor value with its context: a sigrun_factor_value joined with its
+ * batch header. Never stored in a journal; it is what readers of
+ * sigrun_factor_batch frames hand out, one per value. */
+typedef struct sigrun_factor {
+    char engine[SIGRUN_NAME_LEN];
+    char factor[SIGRUN_NAME_LEN];
+    char instrument[SIGRUN_INSTRUMENT_LEN];
+    double value;
+    uint64_t source_sequence;
+    int64_t source_receive_time_ns;
+    int64_t publish_time_ns;
 } sigrun_factor;
 
 #ifdef __cplusplus
@@ -106,6 +132,11 @@ SIGRUN_STATIC_ASSERT(offsetof(sigrun_depth, ask_size) == 304, "sigrun_depth layo
 SIGRUN_STATIC_ASSERT(sizeof(sigrun_trade) == 96, "sigrun_trade layout changed");
 SIGRUN_STATIC_ASSERT(offsetof(sigrun_trade, price) == 64, "sigrun_trade layout changed");
 SIGRUN_STATIC_ASSERT(offsetof(sigrun_trade, aggressor_side) == 88, "sigrun_trade layout changed");
+SIGRUN_STATIC_ASSERT(sizeof(sigrun_factor_batch) == 64, "sigrun_factor_batch layout changed");
+SIGRUN_STATIC_ASSERT(offsetof(sigrun_factor_batch, source_sequence) == 32, "sigrun_factor_batch layout changed");
+SIGRUN_STATIC_ASSERT(offsetof(sigrun_factor_batch, count) == 56, "sigrun_factor_batch layout changed");
+SIGRUN_STATIC_ASSERT(sizeof(sigrun_factor_value) == 72, "sigrun_factor_value layout changed");
+SIGRUN_STATIC_ASSERT(offsetof(sigrun_factor_value, value) == 64, "sigrun_factor_value layout changed");
 SIGRUN_STATIC_ASSERT(sizeof(sigrun_factor) == 128, "sigrun_factor layout changed");
 SIGRUN_STATIC_ASSERT(offsetof(sigrun_factor, value) == 96, "sigrun_factor layout changed");
 SIGRUN_STATIC_ASSERT(offsetof(sigrun_factor, publish_time_ns) == 120, "sigrun_factor layout changed");

@@ -31,6 +31,18 @@
  *   - A minor bump adds fields at the END of a struct or a new optional entry
  *     point found by name with dlsym; both sides read `struct_size` before
  *     touching a field that may be newer than they are.
+ *
+ * Cost model of the hot path (what the runner promises and what an engine
+ * should do to keep its part cheap):
+ *   - `data` is BORROWED: the runner keeps the frame intact for the whole
+ *     signal_on_data call (it gates the journal writer), so reading it costs
+ *     nothing. Keep a frame past the call only when you must (frame_retain in
+ *     frame-ref mode: one atomic increment; a copy otherwise).
+ *   - An engine is called only for the message types it declares in
+ *     sigrun_plugin_info::message_types.
+ *   - Factor names are registered once (register_factor, at create time);
+ *     emit_value then costs a few stores, and everything one call published
+ *     becomes one signals-journal frame after the call returns.
  */
 #ifndef SIGRUN_SIGNAL_API_H
 #define SIGRUN_SIGNAL_API_H
@@ -44,7 +56,10 @@ extern "C" {
 #endif
 
 #define SIGRUN_ABI_VERSION_MAJOR 1
-#define SIGRUN_ABI_VERSION_MINOR 0
+/* Minor 1: sigrun_plugin_info::message_types, sigrun_host_api::register_factor
+ * and emit_value. Plugins built for 1.0 still load: they get every message
+ * type and publish through emit. */
+#define SIGRUN_ABI_VERSION_MINOR 1
 /* Both halves in one word, as sigrun_host_api::abi_version carries it. */
 #define SIGRUN_ABI_VERSION ((uint32_t)((SIGRUN_ABI_VERSION_MAJOR << 16) | SIGRUN_ABI_VERSION_MINOR))
 
@@ -96,6 +111,16 @@ typedef struct sigrun_plugin_info {
      * between two plugins that report the same non-zero state_version. */
     uint32_t state_version;
     uint32_t reserved; /* zero */
+
+    /* ---- since ABI 1.1 (present when struct_size reaches them) ---- */
+
+    /* The SIGRUN_MSG_* ids this engine handles: the runner calls
+     * signal_on_data only with these types. NULL (or a 1.0 plugin) means
+     * "every type", as in 1.0. Static storage owned by the plugin, valid
+     * until the library is closed; `message_type_count` entries. */
+    const int32_t* message_types;
+    uint32_t message_type_count;
+    uint32_t reserved1; /* zero */
 } sigrun_plugin_info;
 
 /* The host's services, given to signal_create. Owned by the host; the pointer
@@ -116,9 +141,10 @@ typedef struct sigrun_host_api {
      * [thread-safe] */
     void (*log)(void* host_ctx, int32_t level, const char* message);
 
-    /* Publish one factor value. The runner stamps it with the engine's name
-     * and the sequence and receive time of the frame being handled, and
-     * writes it to the signals journal as a sigrun_factor.
+    /* Publish one factor value by name: the 1.0 form, kept for plugins
+     * built against it and for convenience (it looks the name up on every
+     * call; emit_value with a registered id is the fast form). Lands in the
+     * same sigrun_factor_batch as emit_value, see there.
      * `factor` and `instrument` are NUL-terminated, copied (truncated to
      * SIGRUN_NAME_LEN / SIGRUN_INSTRUMENT_LEN) before the call returns.
      * Returns 0 when written, non-zero when refused (called outside
@@ -131,9 +157,11 @@ typedef struct sigrun_host_api {
      * returns: the journal writer will not overwrite it until the matching
      * frame_release. `data` must be the `data` argument of the current
      * signal_on_data call. Returns 0 on success, non-zero when the runner
-     * cannot retain it (copy-mode runner, or not a journal frame).
+     * cannot retain it (copy-mode runner, a journal owned by another process,
+     * or not the current frame). Costs one atomic increment of the frame's
+     * reference count in the journal.
      * Each successful retain needs exactly one frame_release. Engines built
-     * with the C++ SDK never call this directly: the SDK's shared_ptr does.
+     * with the C++ SDK never call this directly: sigrun::Engine::keep does.
      * [dispatch-thread], only from inside signal_on_data. */
     int32_t (*frame_retain)(void* host_ctx, const void* data);
 
@@ -143,6 +171,28 @@ typedef struct sigrun_host_api {
      * an engine still holds after destroy, as a bug in the engine.
      * [thread-safe] */
     void (*frame_release)(void* host_ctx, const void* data);
+
+    /* ---- since ABI 1.1: a plugin checks struct_size before using these ---- */
+
+    /* Register a factor name once and get its id for emit_value. `factor` is
+     * NUL-terminated, 1 to SIGRUN_NAME_LEN characters. The same name gives
+     * the same id again. Returns the id (>= 0), or -1 when the name is empty
+     * or too long (logged by the runner).
+     * [load-thread] inside signal_create, or [dispatch-thread]. */
+    int32_t (*register_factor)(void* host_ctx, const char* factor);
+
+    /* Publish one factor value: the fast form of emit. `factor_id` comes from
+     * register_factor of this engine; `instrument` points at
+     * SIGRUN_INSTRUMENT_LEN bytes, NUL-padded, exactly like the `instrument`
+     * field of sigrun_depth / sigrun_trade (pass that field itself), and is
+     * copied before the call returns. The runner collects the values of one
+     * signal_on_data call and writes them after the call returns as one
+     * sigrun_factor_batch frame, stamped with the engine's name and the
+     * sequence and receive time of the frame being handled.
+     * Returns 0 when taken, non-zero when refused (outside signal_on_data,
+     * or an unknown factor id; the reason is logged once).
+     * [dispatch-thread], only from inside signal_on_data. */
+    int32_t (*emit_value)(void* host_ctx, int32_t factor_id, const char* instrument, double value);
 } sigrun_host_api;
 
 /* ---- Entry points every plugin exports (extern "C", default visibility) ---- */
@@ -164,11 +214,13 @@ SIGRUN_EXPORT const sigrun_plugin_info* signal_plugin_info(void);
 SIGRUN_EXPORT void* signal_create(const sigrun_host_api* host, const char* config_json);
 
 /* Handle one market-data frame: the hot path.
- *   type  a SIGRUN_MSG_* id (101 Depth, 103 Trade); ignore ids you do not
- *         know, more may be added.
+ *   type  a SIGRUN_MSG_* id (101 Depth, 103 Trade), one of the plugin's
+ *         declared message_types (any id for a plugin that declares none:
+ *         ignore ids you do not know, more may be added).
  *   data  the message inside the journal frame, e.g. a const sigrun_depth*.
- *         Read-only. Valid for the duration of this call only, unless
- *         retained with host->frame_retain (frame-ref plugins).
+ *         Read-only, borrowed: intact for the duration of this call, never
+ *         after it unless retained with host->frame_retain (frame-ref
+ *         plugins) or copied.
  * Must not throw (the C++ SDK catches and reports) and must not block.
  * [dispatch-thread] */
 SIGRUN_EXPORT void signal_on_data(void* handle, int type, const void* data);

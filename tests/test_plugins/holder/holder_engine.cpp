@@ -1,6 +1,6 @@
-// holder — a frame-ref stress engine: it keeps the shared_ptrs it receives in
-// a queue and releases them later from its own thread, the case a naive
-// "empty deleter" handoff gets wrong.
+// holder — a frame-ref stress engine: it keeps every message it receives
+// (sigrun::Kept) in a queue and releases them later from its own thread, the
+// case a naive "empty deleter" handoff gets wrong.
 //
 // Config: {"hold": N} (default 1): keep the N most recent frames; older ones
 // are handed to the releaser thread, which drops them, so frame_release runs
@@ -18,7 +18,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -61,7 +60,7 @@ std::size_t parse_hold(const nlohmann::json& config) {
 class Holder final : public sigrun::Engine {
 public:
     Holder(sigrun::Host host, const nlohmann::json& config)
-        : Engine(host), hold_(parse_hold(config)), releaser_([this] { release_loop(); }) {}
+        : Engine(host), hold_(parse_hold(config)), held_(factor("held")), releaser_([this] { release_loop(); }) {}
 
     ~Holder() override {
         {
@@ -78,24 +77,22 @@ public:
         log(changed_while_held_ == 0 ? SIGRUN_LOG_INFO : SIGRUN_LOG_ERROR, summary);
     }
 
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override {
-        const auto instrument = std::string(sigrun::field_text(depth->instrument));
-        keep(std::move(depth), sizeof(sigrun::Depth), instrument);
+    void on_depth(const sigrun::Depth& depth) override {
+        hold(keep(depth).erase(), sizeof(sigrun::Depth), depth.instrument);
     }
 
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override {
-        const auto instrument = std::string(sigrun::field_text(trade->instrument));
-        keep(std::move(trade), sizeof(sigrun::Trade), instrument);
+    void on_trade(const sigrun::Trade& trade) override {
+        hold(keep(trade).erase(), sizeof(sigrun::Trade), trade.instrument);
     }
 
 private:
     struct HeldFrame {
-        std::shared_ptr<const void> message;  // shares the handoff's ownership
+        sigrun::Kept<void> message;
         std::size_t size;
         std::uint64_t fingerprint_on_arrival;
     };
 
-    void keep(std::shared_ptr<const void> message, std::size_t size, const std::string& instrument) {
+    void hold(sigrun::Kept<void> message, std::size_t size, const char (&instrument)[SIGRUN_INSTRUMENT_LEN]) {
         const std::uint64_t arrival = fingerprint(message.get(), size);
         std::size_t queued = 0;
         {
@@ -107,7 +104,7 @@ private:
         if (queued > hold_) {
             wake_.notify_one();
         }
-        emit("held", instrument, static_cast<double>(queued));
+        emit(held_, instrument, static_cast<double>(queued));
     }
 
     void release_loop() {
@@ -140,6 +137,7 @@ private:
     }
 
     const std::size_t hold_;
+    const sigrun::FactorId held_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<HeldFrame> queue_;  // guarded by mutex_

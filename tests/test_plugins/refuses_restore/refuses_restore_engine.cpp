@@ -24,11 +24,11 @@ class RefusesRestore final : public sigrun::Engine {
 public:
     RefusesRestore(sigrun::Host host, const nlohmann::json& /*config*/) : Engine(host) {}
 
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override {
-        emit("refuses_restore", sigrun::field_text(depth->instrument), static_cast<double>(depth->receive_time_ns));
+    void on_depth(const sigrun::Depth& depth) override {
+        emit("refuses_restore", sigrun::field_text(depth.instrument), static_cast<double>(depth.receive_time_ns));
     }
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override {
-        emit("refuses_restore", sigrun::field_text(trade->instrument), static_cast<double>(trade->receive_time_ns));
+    void on_trade(const sigrun::Trade& trade) override {
+        emit("refuses_restore", sigrun::field_text(trade.instrument), static_cast<double>(trade.receive_time_ns));
     }
 
     std::vector<std::byte> snapshot() const override { return std::vector<std::byte>(sizeof(std::uint64_t)); }

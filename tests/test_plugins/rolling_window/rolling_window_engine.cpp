@@ -66,11 +66,11 @@ public:
     RollingWindow(sigrun::Host host, const nlohmann::json& config)
         : Engine(host), ring_(parse_window(config)) {}
 
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override {
-        add(sigrun::field_text(depth->instrument), (units(depth->bid_price[0]) + units(depth->ask_price[0])) / 2);
+    void on_depth(const sigrun::Depth& depth) override {
+        add(sigrun::field_text(depth.instrument), (units(depth.bid_price[0]) + units(depth.ask_price[0])) / 2);
     }
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override {
-        add(sigrun::field_text(trade->instrument), units(trade->price));
+    void on_trade(const sigrun::Trade& trade) override {
+        add(sigrun::field_text(trade.instrument), units(trade.price));
     }
 
     std::vector<std::byte> snapshot() const override {

@@ -30,11 +30,11 @@ public:
     Throwing(sigrun::Host host, const nlohmann::json& config)
         : Engine(host), throw_every_(parse_throw_every(config)) {}
 
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override {
-        handle("on_depth", sigrun::field_text(depth->instrument));
+    void on_depth(const sigrun::Depth& depth) override {
+        handle("on_depth", sigrun::field_text(depth.instrument));
     }
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override {
-        handle("on_trade", sigrun::field_text(trade->instrument));
+    void on_trade(const sigrun::Trade& trade) override {
+        handle("on_trade", sigrun::field_text(trade.instrument));
     }
 
 private:

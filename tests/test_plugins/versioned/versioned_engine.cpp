@@ -30,11 +30,11 @@ class Versioned final : public sigrun::Engine {
 public:
     Versioned(sigrun::Host host, const nlohmann::json& /*config*/) : Engine(host) {}
 
-    void on_depth(std::shared_ptr<const sigrun::Depth> depth) override {
-        handle(sigrun::field_text(depth->instrument), depth->receive_time_ns);
+    void on_depth(const sigrun::Depth& depth) override {
+        handle(sigrun::field_text(depth.instrument), depth.receive_time_ns);
     }
-    void on_trade(std::shared_ptr<const sigrun::Trade> trade) override {
-        handle(sigrun::field_text(trade->instrument), trade->receive_time_ns);
+    void on_trade(const sigrun::Trade& trade) override {
+        handle(sigrun::field_text(trade.instrument), trade.receive_time_ns);
     }
 
     std::vector<std::byte> snapshot() const override {

@@ -88,8 +88,9 @@ public:
 
     // Copies `payload` into the next frame and publishes it. Returns its
     // sequence. Throws JournalError(payload_too_large) or PinTimeoutError.
+    // `gen_time` 0 means "read the clock now".
     std::uint64_t write(std::int32_t msg_type, std::span<const std::byte> payload,
-                        std::int64_t trigger_time = 0);
+                        std::int64_t trigger_time = 0, std::int64_t gen_time = 0);
 
     template <class Message>
     std::uint64_t write_message(std::int32_t msg_type, const Message& message,
@@ -113,8 +114,8 @@ private:
     void acquire_slot(std::uint64_t index, std::uint64_t sequence);
     std::uint64_t publish(std::uint64_t index, std::uint64_t sequence, std::int32_t msg_type,
                           std::uint32_t length, std::int64_t trigger_time,
-                          const void* checksum_source);
-    std::int64_t next_gen_time() noexcept;
+                          const void* checksum_source, std::int64_t gen_time = 0);
+    std::int64_t next_gen_time(std::int64_t supplied) noexcept;
 
     std::shared_ptr<Mapping> mapping_;
     WriterOptions options_;
