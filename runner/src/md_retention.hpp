@@ -28,12 +28,19 @@ public:
         : position_(dispatch_position), keep_behind_(keep_behind) {}
 
     // Feed thread: may the write that overwrites `overwritten` go ahead?
+    // The dispatch position is re-read only when the cached one no longer
+    // allows the write (Disruptor-style cached gating): the dispatcher stores
+    // it on every frame, so reading it on every write would pull its cache
+    // line across cores each time.
     [[nodiscard]] bool may_overwrite(std::uint64_t overwritten) const noexcept {
         // Order matters (both seq_cst): position first, then the hold. See
-        // hold_recent() for why that makes a hold airtight.
-        const std::uint64_t position = position_.load(std::memory_order_seq_cst);
+        // hold_recent() for why that makes a hold airtight; a cached position
+        // was loaded even earlier, which keeps the argument.
+        if (overwritten + keep_behind_ >= cached_position_) {
+            cached_position_ = position_.load(std::memory_order_seq_cst);
+        }
         const std::uint64_t held_from = held_from_.load(std::memory_order_seq_cst);
-        return overwritten + keep_behind_ < position && overwritten < held_from;
+        return overwritten + keep_behind_ < cached_position_ && overwritten < held_from;
     }
 
     // Swap thread: stops the feed from overwriting the last `count` (<=
@@ -63,6 +70,8 @@ private:
     const std::atomic<std::uint64_t>& position_;
     const std::uint64_t keep_behind_;
     std::atomic<std::uint64_t> held_from_{kNoHold};
+    // The dispatch position as last read by the feed thread (only it uses it).
+    mutable std::uint64_t cached_position_ = 0;
 };
 
 }  // namespace sigrun::runner

@@ -38,7 +38,7 @@ namespace fs = std::filesystem;
 using namespace sigrun;
 
 constexpr journal::Geometry kMdGeometry{4096, 512};
-constexpr journal::Geometry kSignalsGeometry{65536, 256};
+constexpr journal::Geometry kSignalsGeometry{65536, 512};  // the runner default: 5 values per frame
 constexpr std::uint64_t kBatch = 2048;  // half the md ring: nothing is overwritten before dispatch
 
 fs::path scratch_dir() {
