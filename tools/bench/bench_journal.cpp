@@ -199,7 +199,7 @@ void BM_WritePinnedRead(benchmark::State& state) { BM_WriteReadImpl<true>(state)
 
 void payload_sizes(benchmark::internal::Benchmark* b) {
     b->ArgName("bytes")->Arg(64)->Arg(336)->Arg(384);
-    b->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+    b->UseRealTime();  // repetitions: --benchmark_repetitions (tools/bench/run.sh)
 }
 
 }  // namespace

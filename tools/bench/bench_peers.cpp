@@ -131,4 +131,15 @@ SIGRUN_CHANNEL_BENCH(RwQueueChannel, "rwqueue");
 SIGRUN_CHANNEL_BENCH(RingChannel, "spsc_ring");
 BENCHMARK(BM_CachelineRoundTrip)->UseRealTime();
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::AddCustomContext("journal_in_place_read", sigrun::bench::journal_api::in_place_kind());
+    const auto cpus = sigrun::bench::pick_cpus();
+    benchmark::AddCustomContext("pinned_cpus", cpus.pinned() ? std::to_string(cpus.writer) + "," +
+                                                                   std::to_string(cpus.reader)
+                                                             : "none (one CPU)");
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

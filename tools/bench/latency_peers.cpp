@@ -172,9 +172,11 @@ int main(int argc, char** argv) {
     all.push_back({"cacheline_roundtrip", "round_trip", 8, {}, 0, collect_round_trip});
 
     const CpuPair cpus = pick_cpus();
-    std::fprintf(stderr, "latency_peers: %zu samples per series in %zu rounds, clock %s (%.4f ns/tick), cpus %d,%d%s\n",
+    std::fprintf(stderr,
+                 "latency_peers: %zu samples per series in %zu rounds, clock %s (%.4f ns/tick), cpus %d,%d%s, "
+                 "journal in-place read: %s\n",
                  samples, rounds, Clock::source(), Clock::ns_per_tick(), cpus.writer, cpus.reader,
-                 cpus.pinned() ? "" : " (one CPU: not pinned)");
+                 cpus.pinned() ? "" : " (one CPU: not pinned)", journal_api::in_place_kind());
     for (std::size_t r = 0; r < rounds; ++r) {
         const std::size_t n = samples / rounds + (r < samples % rounds ? 1 : 0);
         for (auto& s : all) s.collect(s, n);
