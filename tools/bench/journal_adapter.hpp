@@ -63,6 +63,19 @@ void gate(W& writer, const std::atomic<std::uint64_t>& next_to_read) {
     if constexpr (HasGateOn<W>) writer.gate_on(next_to_read);
 }
 
+template <class W>
+concept HasPinWaitStats = requires(const W& w) { w.pin_wait_stats().waits; };
+
+// Writes that waited for a pinned slot (v1); 0 where the journal has no such count.
+template <class W = Writer>
+std::uint64_t pin_waits(const W& writer) {
+    if constexpr (HasPinWaitStats<W>) {
+        return writer.pin_wait_stats().waits;
+    } else {
+        return 0;
+    }
+}
+
 struct Step {
     ReadStatus status = ReadStatus::empty;
     std::uint64_t lost = 0;
