@@ -232,6 +232,7 @@ def machine_section(m):
         f"| kernel | {m.get('kernel')} |",
         f"| CPUs the two threads are pinned to | {m.get('pinned_cpus')} |",
         f"| journal in-place read | {m.get('journal_in_place_read')} |",
+        f"| code | commit {m.get('commit')} |",
         f"| run | {m.get('started')} → {m.get('finished')}{' (`--quick`)' if m.get('quick') else ''} |",
         f"| load average 1/5/15 min, start | {fmt(ls)} |",
         f"| load average 1/5/15 min, end | {fmt(le)} |",
@@ -387,6 +388,10 @@ def main():
     a = ap.parse_args()
 
     machine, rows = collect(a.raw)
+    for r in rows:  # which code, when: a baseline copied from this file keeps it
+        r["commit"] = machine.get("commit")
+        r["run_started"] = machine.get("started")
+        r["quick"] = machine.get("quick")
     with open(a.results, "w") as f:
         json.dump(rows, f, indent=1)
         f.write("\n")
@@ -394,7 +399,9 @@ def main():
     base_note = "no baseline (docs/bench-baseline.json missing): the *before* columns are empty"
     if a.baseline and os.path.exists(a.baseline):
         base = load(a.baseline)
-        base_note = "before = `docs/bench-baseline.json`"
+        b0 = base[0] if base else {}
+        base_note = (f"before = `docs/bench-baseline.json` (commit {b0.get('commit', 'unknown')}, "
+                     f"run of {b0.get('run_started', 'unknown')}); this run: commit {machine.get('commit')}")
     plots(a.raw, rows, base, a.plots)
     sections = {
         "MACHINE": machine_section(machine),

@@ -66,7 +66,11 @@ log=$out/run.log
 step() { echo "run.sh: $*"; }
 
 # ---- machine, at the start --------------------------------------------------------
-"$python" - "$raw/machine.json" "$quick" <<'PY'
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- journal signal_sdk runner plugins 2>/dev/null; then
+  commit="$commit+uncommitted"   # the measured code differs from the commit
+fi
+"$python" - "$raw/machine.json" "$quick" "$commit" <<'PY'
 import json, os, platform, sys, datetime
 cpu = "unknown"
 try:
@@ -84,7 +88,7 @@ json.dump({"cpu": cpu, "cores": os.cpu_count(), "cpus_allowed": len(os.sched_get
            "hypervisor": " hypervisor" in flags, "kernel": platform.release(),
            "load_start": list(os.getloadavg()),
            "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-           "quick": sys.argv[2] == "1"}, open(sys.argv[1], "w"), indent=1)
+           "quick": sys.argv[2] == "1", "commit": sys.argv[3]}, open(sys.argv[1], "w"), indent=1)
 PY
 
 # ---- build, both handoff modes -------------------------------------------------------
