@@ -63,7 +63,7 @@ rm -rf "$raw"
 mkdir -p "$raw"
 log=$out/run.log
 : > "$log"
-step() { echo "run.sh: $*"; }
+step() { echo "run.sh: [+${SECONDS}s] $*"; }
 
 # ---- machine, at the start --------------------------------------------------------
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
