@@ -8,6 +8,7 @@ packages=(
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   valgrind binutils clang libclang-rt-14-dev
+  libboost-dev libreaderwriterqueue-dev python3-matplotlib   # tools/bench/run.sh: peer queues, plots
 )
 
 missing=()

@@ -3,7 +3,8 @@
 //
 //   BM_WriteOnly/<bytes>        one thread, Writer::write, nobody reads
 //   BM_WriteRead/<bytes>        writer thread + reader thread copying with Reader::next
-//   BM_WritePinnedRead/<bytes>  writer thread + reader thread pinning with Reader::next_pinned
+//   BM_WritePinnedRead/<bytes>  writer thread + reader thread reading in place as the
+//                               dispatcher does (journal_adapter.hpp: pinned in v1, gated in v2)
 //
 // Payload sizes: 64 (a trade-sized message), 336, and 384 = sizeof(sigrun_depth).
 // The journal lives in a fresh directory under /dev/shm (else the temp dir),
@@ -30,19 +31,17 @@
 #include <thread>
 #include <vector>
 
-#include "sigrun/journal/reader.hpp"
-#include "sigrun/journal/writer.hpp"
+#include "journal_adapter.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using sigrun::journal::Geometry;
-using sigrun::journal::PinnedRead;
-using sigrun::journal::Reader;
-using sigrun::journal::ReadResult;
-using sigrun::journal::ReadStatus;
-using sigrun::journal::Writer;
-using sigrun::journal::WriterOptions;
+namespace api = sigrun::bench::journal_api;
+using api::Geometry;
+using api::Reader;
+using api::ReadStatus;
+using api::Writer;
+using api::WriterOptions;
 
 // 4096 slots of 512 bytes (448 payload bytes): the runner's default geometry.
 constexpr Geometry kGeometry{4096, 512};
@@ -111,7 +110,7 @@ void BM_WriteOnly(benchmark::State& state) {
     Writer writer(dir.journal(), options());
     const auto payload = make_payload(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state) {
-        benchmark::DoNotOptimize(writer.write(kMsgType, payload));
+        benchmark::DoNotOptimize(api::write(writer, kMsgType, payload));
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
@@ -120,41 +119,33 @@ void BM_WriteOnly(benchmark::State& state) {
 // Shared between the benchmark (writer) thread and the reader thread.
 struct Pipe {
     std::atomic<std::uint64_t> consumed{0};  // sequences the reader is done with
+    std::atomic<std::uint64_t> next_to_read{1};  // the in-place reader's gate (journal v2)
     std::atomic<bool> stop{false};
     std::uint64_t lost = 0;                  // written by the reader, read after join
     std::uint64_t checksum = 0;              // keeps the reader's loads alive
 };
 
 // The reader thread. Copying (kPinned false): Reader::next into a private
-// buffer. Pinning: Reader::next_pinned, touch the payload in place, release.
+// buffer. In place: the dispatcher's read (journal_adapter.hpp), touching the
+// payload in place.
 template <bool kPinned>
 void read_until_stopped(Reader& reader, Pipe& pipe) {
     std::vector<std::byte> buffer(kPinned ? 0 : reader.geometry().max_payload());
     std::uint64_t sum = 0;
     Backoff backoff;
+    const auto touch = [&](const std::byte* payload, const api::FrameInfo& info) {
+        sum += static_cast<std::uint8_t>(payload[info.length - 1]);
+    };
     while (!pipe.stop.load(std::memory_order_relaxed)) {
-        auto r = [&] {
-            if constexpr (kPinned) {
-                return reader.next_pinned();
-            } else {
-                return reader.next(buffer);
-            }
-        }();
-        if (r.status == ReadStatus::frame) {
-            if constexpr (kPinned) {
-                sum += static_cast<std::uint8_t>(r.frame.payload()[r.info.length - 1]);
-                r.frame.release();
-            } else {
-                sum += static_cast<std::uint8_t>(buffer[r.info.length - 1]);
-            }
-            pipe.consumed.store(r.info.sequence, std::memory_order_release);
-        } else if (r.status == ReadStatus::lost) {
-            pipe.lost += r.lost;
-            pipe.consumed.store(reader.position() - 1, std::memory_order_release);
-        } else {
+        const api::Step r = kPinned ? api::read_in_place(reader, touch) : api::read_copy(reader, buffer, touch);
+        if (r.status == ReadStatus::empty) {
             backoff.pause();
             continue;
         }
+        if (r.status == ReadStatus::lost) pipe.lost += r.lost;
+        // next_to_read - 1: every frame before it is done with
+        pipe.consumed.store(reader.position() - 1, std::memory_order_release);
+        pipe.next_to_read.store(reader.position(), std::memory_order_release);
         backoff.reset();
     }
     pipe.checksum = sum;
@@ -166,9 +157,10 @@ void BM_WriteReadImpl(benchmark::State& state) {
     Writer writer(dir.journal(), options());
     // The pinning reader needs the owner's writable mapping; the copying one
     // maps the file read-only, as another process would.
-    Reader reader = kPinned ? Reader(writer.mapping()) : Reader(dir.journal());
+    Reader reader = kPinned ? api::in_place_reader(writer) : api::copy_reader(dir.journal());
     const auto payload = make_payload(static_cast<std::size_t>(state.range(0)));
     Pipe pipe;
+    if (kPinned) api::gate(writer, pipe.next_to_read);
     std::thread consumer([&] { read_until_stopped<kPinned>(reader, pipe); });
 
     std::uint64_t written = 0;
@@ -178,7 +170,7 @@ void BM_WriteReadImpl(benchmark::State& state) {
             for (Backoff b; written - pipe.consumed.load(std::memory_order_acquire) >= kMaxAhead;) {
                 b.pause();
             }
-            written = writer.write(kMsgType, payload);
+            written = api::write(writer, kMsgType, payload);
         }
         for (Backoff b; pipe.consumed.load(std::memory_order_acquire) < written;) b.pause();
     }
@@ -191,7 +183,7 @@ void BM_WriteReadImpl(benchmark::State& state) {
     state.SetBytesProcessed(frames * state.range(0));
     state.counters["lost"] = benchmark::Counter(static_cast<double>(pipe.lost));
     state.counters["pin_waits"] =
-        benchmark::Counter(static_cast<double>(writer.pin_wait_stats().waits));
+        benchmark::Counter(static_cast<double>(api::pin_waits(writer)));
 }
 
 void BM_WriteRead(benchmark::State& state) { BM_WriteReadImpl<false>(state); }
@@ -199,7 +191,7 @@ void BM_WritePinnedRead(benchmark::State& state) { BM_WriteReadImpl<true>(state)
 
 void payload_sizes(benchmark::internal::Benchmark* b) {
     b->ArgName("bytes")->Arg(64)->Arg(336)->Arg(384);
-    b->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+    b->UseRealTime();  // repetitions: --benchmark_repetitions (tools/bench/run.sh)
 }
 
 }  // namespace
