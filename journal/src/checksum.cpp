@@ -1,41 +1,32 @@
 #include "sigrun/journal/checksum.hpp"
 
-#include <cstring>
+// Header-only XXH3: every function static inline in this translation unit,
+// no libxxhash at link time. Out of line on purpose: an inline header would
+// save only the call and return, and would put the XXH* names into every
+// file that includes the journal's headers.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace sigrun::journal {
-namespace {
 
-constexpr std::uint64_t kMul = 0x9E37'79B9'7F4A'7C15ull;  // 2^64 / golden ratio
-
-inline std::uint64_t mix(std::uint64_t h, std::uint64_t word) noexcept {
-    h ^= word;
-    h *= kMul;
-    return h ^ (h >> 29);
-}
-
-}  // namespace
-
-std::uint32_t frame_checksum(std::uint64_t sequence, std::uint32_t length, std::int32_t msg_type,
+std::uint64_t frame_checksum(std::uint64_t sequence, std::uint32_t length, std::int32_t msg_type,
                              std::int64_t gen_time, std::int64_t trigger_time,
                              const void* payload) noexcept {
-    std::uint64_t h = 0x5349'4752'554E'4A31ull;  // "SIGRUNJ1"
-    h = mix(h, sequence);
-    h = mix(h, (static_cast<std::uint64_t>(length) << 32) | static_cast<std::uint32_t>(msg_type));
-    h = mix(h, static_cast<std::uint64_t>(gen_time));
-    h = mix(h, static_cast<std::uint64_t>(trigger_time));
-    const auto* p = static_cast<const unsigned char*>(payload);
-    std::size_t i = 0;
-    for (; i + 8 <= length; i += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, p + i, 8);
-        h = mix(h, word);
-    }
-    if (i < length) {
-        std::uint64_t tail = 0;
-        std::memcpy(&tail, p + i, length - i);
-        h = mix(h, tail ^ (static_cast<std::uint64_t>(length - i) << 56));
-    }
-    return static_cast<std::uint32_t>(h ^ (h >> 32));
+    // The fields as 32 bytes: XXH3's 17-128 byte path, a few multiplies.
+    struct Fields {
+        std::uint64_t sequence;
+        std::uint32_t length;
+        std::int32_t msg_type;
+        std::int64_t gen_time;
+        std::int64_t trigger_time;
+    };
+    static_assert(sizeof(Fields) == 32);
+    const Fields fields{sequence, length, msg_type, gen_time, trigger_time};
+    // The payload hashed unseeded (a seeded XXH3 past 240 bytes first derives
+    // a custom secret, which would cost more than the hash), its hash seeding
+    // the hash of the fields.
+    const XXH64_hash_t payload_hash = XXH3_64bits(payload, length);
+    return XXH3_64bits_withSeed(&fields, sizeof fields, payload_hash);
 }
 
 }  // namespace sigrun::journal
