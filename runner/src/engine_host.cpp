@@ -88,9 +88,10 @@ std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     if (frame == nullptr || !frame->retainable || data != frame->data || self->pins_ == nullptr) {
         return 2;  // not the pinned frame of the current call: the SDK falls back to a copy
     }
-    // The dispatcher holds a pin on this slot for the whole call, so the
-    // frame cannot change under us: no re-validation needed.
-    self->pins_->retain_held(frame->slot);
+    // The dispatcher's gate covers this frame for the whole call (or, in a
+    // warm-up replay, MdRetention's hold does), so the writer cannot be
+    // claiming the slot: one relaxed increment, no re-validation.
+    self->pins_->add(frame->slot);
     self->holds_[frame->slot].fetch_add(1, std::memory_order_relaxed);
     self->retains_.fetch_add(1, std::memory_order_relaxed);
     return 0;
