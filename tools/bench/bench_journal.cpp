@@ -3,7 +3,7 @@
 //
 //   BM_WriteOnly/<bytes>        one thread, Writer::write, nobody reads
 //   BM_WriteRead/<bytes>        writer thread + reader thread copying with Reader::next
-//   BM_WritePinnedRead/<bytes>  writer thread + reader thread pinning with Reader::next_pinned
+//   BM_WriteInPlaceRead/<bytes> writer thread + gated reader thread reading with Reader::next_in_place
 //
 // Payload sizes: 64 (a trade-sized message), 336, and 384 = sizeof(sigrun_depth).
 // The journal lives in a fresh directory under /dev/shm (else the temp dir),
@@ -37,7 +37,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using sigrun::journal::Geometry;
-using sigrun::journal::PinnedRead;
 using sigrun::journal::Reader;
 using sigrun::journal::ReadResult;
 using sigrun::journal::ReadStatus;
@@ -120,13 +119,14 @@ void BM_WriteOnly(benchmark::State& state) {
 // Shared between the benchmark (writer) thread and the reader thread.
 struct Pipe {
     std::atomic<std::uint64_t> consumed{0};  // sequences the reader is done with
+    std::atomic<std::uint64_t> gate{1};      // in place: the writer's gate (next to read)
     std::atomic<bool> stop{false};
     std::uint64_t lost = 0;                  // written by the reader, read after join
     std::uint64_t checksum = 0;              // keeps the reader's loads alive
 };
 
 // The reader thread. Copying (kPinned false): Reader::next into a private
-// buffer. Pinning: Reader::next_pinned, touch the payload in place, release.
+// buffer. In place: Reader::next_in_place, touch the payload, move the gate.
 template <bool kPinned>
 void read_until_stopped(Reader& reader, Pipe& pipe) {
     std::vector<std::byte> buffer(kPinned ? 0 : reader.geometry().max_payload());
@@ -135,15 +135,15 @@ void read_until_stopped(Reader& reader, Pipe& pipe) {
     while (!pipe.stop.load(std::memory_order_relaxed)) {
         auto r = [&] {
             if constexpr (kPinned) {
-                return reader.next_pinned();
+                return reader.next_in_place();
             } else {
                 return reader.next(buffer);
             }
         }();
         if (r.status == ReadStatus::frame) {
             if constexpr (kPinned) {
-                sum += static_cast<std::uint8_t>(r.frame.payload()[r.info.length - 1]);
-                r.frame.release();
+                sum += static_cast<std::uint8_t>(r.payload[r.info.length - 1]);
+                pipe.gate.store(reader.position(), std::memory_order_release);
             } else {
                 sum += static_cast<std::uint8_t>(buffer[r.info.length - 1]);
             }
@@ -164,11 +164,13 @@ template <bool kPinned>
 void BM_WriteReadImpl(benchmark::State& state) {
     BenchDir dir;
     Writer writer(dir.journal(), options());
-    // The pinning reader needs the owner's writable mapping; the copying one
-    // maps the file read-only, as another process would.
+    // The in-place reader needs the owner's writable mapping and gates the
+    // writer; the copying one maps the file read-only, as another process
+    // would.
     Reader reader = kPinned ? Reader(writer.mapping()) : Reader(dir.journal());
     const auto payload = make_payload(static_cast<std::size_t>(state.range(0)));
     Pipe pipe;
+    if constexpr (kPinned) writer.gate_on(pipe.gate);
     std::thread consumer([&] { read_until_stopped<kPinned>(reader, pipe); });
 
     std::uint64_t written = 0;
@@ -195,7 +197,7 @@ void BM_WriteReadImpl(benchmark::State& state) {
 }
 
 void BM_WriteRead(benchmark::State& state) { BM_WriteReadImpl<false>(state); }
-void BM_WritePinnedRead(benchmark::State& state) { BM_WriteReadImpl<true>(state); }
+void BM_WriteInPlaceRead(benchmark::State& state) { BM_WriteReadImpl<true>(state); }
 
 void payload_sizes(benchmark::internal::Benchmark* b) {
     b->ArgName("bytes")->Arg(64)->Arg(336)->Arg(384);
@@ -206,6 +208,6 @@ void payload_sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_WriteOnly)->Apply(payload_sizes);
 BENCHMARK(BM_WriteRead)->Apply(payload_sizes);
-BENCHMARK(BM_WritePinnedRead)->Apply(payload_sizes);
+BENCHMARK(BM_WriteInPlaceRead)->Apply(payload_sizes);
 
 BENCHMARK_MAIN();
