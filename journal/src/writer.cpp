@@ -11,6 +11,8 @@
 #include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/checksum.hpp"
 
+#include "checksum_inline.hpp"
+
 namespace sigrun::journal {
 namespace {
 
@@ -235,7 +237,8 @@ std::uint64_t Writer::publish(FrameHeader& slot, std::uint64_t sequence, std::in
     detail::store(slot.gen_time, gen_time, std::memory_order_relaxed);
     detail::store(slot.trigger_time, trigger_time, std::memory_order_relaxed);
     detail::store(slot.checksum,
-                  frame_checksum(sequence, length, msg_type, gen_time, trigger_time, checksum_source),
+                  detail::frame_checksum_inline(sequence, length, msg_type, gen_time, trigger_time,
+                                                checksum_source),
                   std::memory_order_relaxed);
     // W5, the publication point: everything above happens-before any reader
     // that acquire-loads this sequence.

@@ -3,7 +3,7 @@
 // Detects a frame that recovery must discard (a slot half-written when its
 // writer died, or a page the kernel never flushed) and lets any reader verify
 // a delivered payload. Not cryptographic: XXH3-64 (Debian's libxxhash-dev,
-// compiled in header-only with XXH_INLINE_ALL in checksum.cpp, so there is no
+// used header-only with XXH_INLINE_ALL inside the library, so there is no
 // link dependency), because it runs on every write of the hot path.
 #pragma once
 
