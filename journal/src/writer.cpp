@@ -150,7 +150,7 @@ void Writer::gate_on(const std::atomic<std::uint64_t>& next_to_read) {
 std::uint64_t Writer::min_gate() const noexcept {
     std::uint64_t lowest = UINT64_MAX;
     for (const auto* gate : gates_) lowest = std::min(lowest, gate->load(std::memory_order_acquire));
-    return lowest;
+    return std::max<std::uint64_t>(lowest, 1);  // sequences start at 1: a gate at 0 holds nothing more
 }
 
 // PROTOCOL.md, G1-G3: writing `sequence` overwrites sequence - capacity,

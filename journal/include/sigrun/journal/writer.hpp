@@ -146,7 +146,7 @@ public:
 private:
     void recover();
     void check_length(std::uint32_t length) const;
-    // W1-W2: waits for the gates and the slot's pins, invalidates the slot.
+    // G1, W1-W2: waits for the gates and the slot's pins, invalidates the slot.
     FrameHeader& begin_frame(std::uint64_t sequence);
     void wait_for_gates(std::uint64_t sequence);
     void wait_for_pins(FrameHeader& slot, std::uint64_t sequence);
