@@ -11,6 +11,8 @@
 #include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/checksum.hpp"
 
+#include "checksum_inline.hpp"
+
 namespace sigrun::journal {
 namespace {
 
@@ -22,20 +24,53 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+// The writer's wait: spin, then yield, then sleep (the pin and gate waits).
+void back_off(unsigned spins) {
+    if (spins < 128) {
+        cpu_relax();
+    } else if (spins < 256) {
+        std::this_thread::yield();
+    } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+}
+
+void note_wait(WaitStats& stats, std::chrono::steady_clock::duration waited) {
+    stats.longest = std::max<std::chrono::nanoseconds>(stats.longest, waited);
+}
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) noexcept {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+long long as_ms(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
 }  // namespace
 
 Writer::Writer(const std::filesystem::path& path, WriterOptions options)
     : mapping_(Mapping::open_owner(path, options.geometry)), options_(options) {
-    recover();
+    const Geometry& g = mapping_->geometry();
+    ring_ = reinterpret_cast<std::byte*>(&mapping_->slot(0));
+    slot_size_ = g.slot_size;
+    index_mask_ = g.capacity - 1;
+    hint_mask_ = std::min<std::uint64_t>(kHintInterval, g.capacity) - 1;
+    max_payload_ = g.max_payload();
+    // A file this mapping just created holds nothing to recover.
+    if (!mapping_->created()) recover();
 }
 
 Writer::~Writer() {
-    if (claim_open_) {
-        // An abandoned claim: the slot stays empty (sequence 0); drop the mark
-        // so the slot can be claimed again after a reopen.
-        const auto index = mapping_->geometry().slot_index(next_sequence_);
-        detail::ref(mapping_->slot(index).ref_count).fetch_and(~kWriting, std::memory_order_release);
-    }
+    // An abandoned claim leaves its slot at sequence 0 (W2): the frame it
+    // held is lost, nothing else to undo.
+    flush_hint();
+}
+
+void Writer::flush_hint() noexcept {
+    // Release pairs with the acquire load in last_published(): a reader that
+    // sees the hint also sees every frame up to it published.
+    detail::store(mapping_->header().last_sequence_hint, next_sequence_ - 1, std::memory_order_release);
 }
 
 // PROTOCOL.md, "Recovery". Runs before this owner publishes anything, while
@@ -45,18 +80,15 @@ void Writer::recover() {
     std::uint64_t max_sequence = 0;
     for (std::uint64_t i = 0; i < g.capacity; ++i) {
         FrameHeader& slot = mapping_->slot(i);
-        const std::uint32_t refs = detail::load(slot.ref_count, std::memory_order_acquire);
-        if (refs != 0) {
+        const std::uint32_t pins = detail::load(slot.ref_count, std::memory_order_acquire);
+        if (pins != 0) {
             // Only the owner pins, and the previous owner is gone (we hold the
             // flock): whatever is here is stale.
-            recovery_.stale_pins_cleared += refs & kPinMask;
+            recovery_.stale_pins_cleared += pins;
             detail::store(slot.ref_count, std::uint32_t{0}, std::memory_order_relaxed);
         }
         const std::uint64_t sequence = detail::load(slot.sequence, std::memory_order_acquire);
-        if (sequence == kNoSequence) {
-            if ((refs & kWriting) != 0) ++recovery_.frames_discarded;  // died mid-write
-            continue;
-        }
+        if (sequence == kNoSequence) continue;  // empty, or invalidated mid-write (W2)
         const std::uint32_t length = slot.length;
         const bool intact =
             sequence <= kMaxSequence && g.slot_index(sequence) == i && length <= g.max_payload() &&
@@ -82,7 +114,9 @@ void Writer::recover() {
     recovery_.last_sequence = max_sequence;
     next_sequence_ = max_sequence + 1;
     if (max_sequence != 0) last_gen_time_ = mapping_->slot(g.slot_index(max_sequence)).gen_time;
-    detail::store(mapping_->header().last_sequence, max_sequence, std::memory_order_release);
+    // The hint may have been anything (damaged, ahead of what survived):
+    // from now on it is the last intact frame.
+    flush_hint();
 }
 
 std::int64_t Writer::next_gen_time(std::int64_t supplied) noexcept {
@@ -93,79 +127,137 @@ std::int64_t Writer::next_gen_time(std::int64_t supplied) noexcept {
         now = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
     }
     // Non-decreasing, so that readers can seek by time with a binary search
-    // even if the wall clock steps back.
+    // even if the wall clock steps back (or a caller supplies an older time).
     last_gen_time_ = std::max(last_gen_time_, now);
     return last_gen_time_;
 }
 
-// PROTOCOL.md, "Writing a frame", steps 1-2.
-void Writer::acquire_slot(std::uint64_t index, std::uint64_t sequence) {
-    FrameHeader& slot = mapping_->slot(index);
-    auto refs = detail::ref(slot.ref_count);
-    std::uint32_t expected = 0;
-    // Acquire pairs with the acq_rel decrement of the last pin holder: their
-    // reads of the old payload happen before our overwrite.
-    if (!refs.compare_exchange_strong(expected, kWriting, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-        ++pin_waits_.waits;
-        const auto start = std::chrono::steady_clock::now();
-        for (unsigned spins = 0;; ++spins) {
-            expected = 0;
-            if (refs.compare_exchange_weak(expected, kWriting, std::memory_order_acquire,
-                                           std::memory_order_relaxed)) {
-                break;
-            }
-            const auto waited = std::chrono::steady_clock::now() - start;
-            if (waited > options_.pin_timeout) {
-                ++pin_waits_.timeouts;
-                pin_waits_.longest = std::max<std::chrono::nanoseconds>(pin_waits_.longest, waited);
-                const std::uint64_t held = detail::load(slot.sequence, std::memory_order_relaxed);
-                throw PinTimeoutError(
-                    fmt::format("journal {}: cannot write frame {}: the frame it replaces ({}) is "
-                                "still pinned by {} reference(s) after {} ms; release it (an "
-                                "engine holding frames too long?) or raise the pin timeout",
-                                mapping_->path().string(), sequence, held, expected & kPinMask,
-                                std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()),
-                    held, expected & kPinMask);
-            }
-            if (spins < 128) {
-                cpu_relax();
-            } else if (spins < 256) {
-                std::this_thread::yield();
-            } else {
-                std::this_thread::sleep_for(std::chrono::microseconds(50));
-            }
-        }
-        pin_waits_.longest = std::max<std::chrono::nanoseconds>(
-            pin_waits_.longest, std::chrono::steady_clock::now() - start);
+void Writer::gate_on(const std::atomic<std::uint64_t>& next_to_read) {
+    const std::uint64_t gate = next_to_read.load(std::memory_order_acquire);
+    const std::uint64_t capacity = index_mask_ + 1;
+    if (last_sequence() >= saturating_add(gate, capacity)) {
+        throw std::logic_error(fmt::format(
+            "journal {}: gate_on at sequence {} but the writer already overwrote it (last "
+            "sequence {}); register the gate before the writer starts",
+            mapping_->path().string(), gate, last_sequence()));
     }
-    // Invalidate before touching the payload: a seqlock reader that copies
-    // any byte we write afterwards sees the sequence change on its re-check.
-    detail::store(slot.sequence, kNoSequence, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
+    gates_.push_back(&next_to_read);
+    gate_limit_ = saturating_add(min_gate(), capacity);
 }
 
-// PROTOCOL.md, "Writing a frame", steps 4-6.
-std::uint64_t Writer::publish(std::uint64_t index, std::uint64_t sequence, std::int32_t msg_type,
-                              std::uint32_t length, std::int64_t trigger_time,
-                              const void* checksum_source, std::int64_t supplied_gen_time) {
-    FrameHeader& slot = mapping_->slot(index);
-    const std::int64_t gen_time = next_gen_time(supplied_gen_time);
+// G2: every gate, acquire (pairs with the consumer's release store of its
+// position, which follows its pins on frames below it).
+std::uint64_t Writer::min_gate() const noexcept {
+    std::uint64_t lowest = UINT64_MAX;
+    for (const auto* gate : gates_) lowest = std::min(lowest, gate->load(std::memory_order_acquire));
+    return std::max<std::uint64_t>(lowest, 1);  // sequences start at 1: a gate at 0 holds nothing more
+}
+
+// PROTOCOL.md, G1-G3: writing `sequence` overwrites sequence - capacity,
+// which every gate must have passed.
+void Writer::wait_for_gates(std::uint64_t sequence) {
+    const std::uint64_t capacity = index_mask_ + 1;
+    gate_limit_ = saturating_add(min_gate(), capacity);
+    if (sequence < gate_limit_) return;
+    flush_hint();  // about to stand still: let readers see everything up to here
+    ++gate_waits_.waits;
+    const auto start = std::chrono::steady_clock::now();
+    for (unsigned spins = 0;; ++spins) {
+        back_off(spins);
+        gate_limit_ = saturating_add(min_gate(), capacity);
+        if (sequence < gate_limit_) break;
+        const auto waited = std::chrono::steady_clock::now() - start;
+        if (waited > options_.pin_timeout) {
+            ++gate_waits_.timeouts;
+            note_wait(gate_waits_, waited);
+            throw JournalError(
+                ErrorKind::gate_timeout,
+                fmt::format("journal {}: cannot write frame {}: it would overwrite frame {}, which "
+                            "a gating consumer has not finished (its position is {}) after {} ms; "
+                            "make that consumer keep up (a stuck dispatcher or engine?) or raise "
+                            "the pin timeout",
+                            mapping_->path().string(), sequence, sequence - capacity,
+                            gate_limit_ - capacity, as_ms(waited)));
+        }
+    }
+    note_wait(gate_waits_, std::chrono::steady_clock::now() - start);
+}
+
+// PROTOCOL.md, W1 when the count is not 0: wait for the pins to go.
+void Writer::wait_for_pins(FrameHeader& slot, std::uint64_t sequence) {
+    flush_hint();
+    ++pin_waits_.waits;
+    const auto start = std::chrono::steady_clock::now();
+    for (unsigned spins = 0;; ++spins) {
+        back_off(spins);
+        const std::uint32_t pins = detail::load(slot.ref_count, std::memory_order_acquire);
+        if (pins == 0) break;
+        const auto waited = std::chrono::steady_clock::now() - start;
+        if (waited > options_.pin_timeout) {
+            ++pin_waits_.timeouts;
+            note_wait(pin_waits_, waited);
+            const std::uint64_t held = detail::load(slot.sequence, std::memory_order_relaxed);
+            throw PinTimeoutError(
+                fmt::format("journal {}: cannot write frame {}: the frame it replaces ({}) is "
+                            "still pinned by {} reference(s) after {} ms; release it (an "
+                            "engine holding frames too long?) or raise the pin timeout",
+                            mapping_->path().string(), sequence, held, pins, as_ms(waited)),
+                held, pins);
+        }
+    }
+    note_wait(pin_waits_, std::chrono::steady_clock::now() - start);
+}
+
+// PROTOCOL.md, "Writing a frame", G1 and W1-W2.
+FrameHeader& Writer::begin_frame(std::uint64_t sequence) {
+    // G1: the cached gate minimum; reads nothing shared unless about to pass it.
+    if (sequence >= gate_limit_) [[unlikely]] wait_for_gates(sequence);
+    FrameHeader& slot = slot_of(sequence);
+    // W1: acquire pairs with the acq_rel decrement of the last pin holder
+    // (their reads of the old payload happen before our overwrite) and, via
+    // G2, with the gate stores that published pins added under the gate.
+    if (detail::load(slot.ref_count, std::memory_order_acquire) != 0) [[unlikely]] {
+        wait_for_pins(slot, sequence);
+    }
+    // W2: invalidate before touching the payload: a seqlock reader that
+    // copies any byte we write afterwards sees the sequence change on its
+    // re-check (the fence pairs with the reader's acquire fence, R5).
+    detail::store(slot.sequence, kNoSequence, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    return slot;
+}
+
+// PROTOCOL.md, "Writing a frame", W4-W6.
+std::uint64_t Writer::publish(FrameHeader& slot, std::uint64_t sequence, std::int32_t msg_type,
+                              std::uint32_t length, std::int64_t trigger_time, std::int64_t gen_time,
+                              const void* checksum_source) noexcept {
+    gen_time = next_gen_time(gen_time);
     detail::store(slot.length, length, std::memory_order_relaxed);
     detail::store(slot.msg_type, msg_type, std::memory_order_relaxed);
     detail::store(slot.gen_time, gen_time, std::memory_order_relaxed);
     detail::store(slot.trigger_time, trigger_time, std::memory_order_relaxed);
     detail::store(slot.checksum,
-                  frame_checksum(sequence, length, msg_type, gen_time, trigger_time, checksum_source),
+                  detail::frame_checksum_inline(sequence, length, msg_type, gen_time, trigger_time,
+                                                checksum_source),
                   std::memory_order_relaxed);
-    // The publication point: everything above happens-before any reader that
-    // acquire-loads this sequence.
+    // W5, the publication point: everything above happens-before any reader
+    // that acquire-loads this sequence.
     detail::store(slot.sequence, sequence, std::memory_order_release);
-    // Clear only our mark: a reader's transient increment may sit beside it.
-    detail::ref(slot.ref_count).fetch_and(~kWriting, std::memory_order_release);
-    detail::store(mapping_->header().last_sequence, sequence, std::memory_order_release);
     next_sequence_ = sequence + 1;
+    // W6: the hint, every kHintInterval frames (a plain store on x86).
+    if ((sequence & hint_mask_) == 0) {
+        detail::store(mapping_->header().last_sequence_hint, sequence, std::memory_order_release);
+    }
     return sequence;
+}
+
+void Writer::check_length(std::uint32_t length) const {
+    if (length > max_payload_) [[unlikely]] {
+        throw JournalError(ErrorKind::payload_too_large,
+                           fmt::format("journal {}: a frame of {} bytes does not fit its slots "
+                                       "(at most {} payload bytes); raise the slot size",
+                                       mapping_->path().string(), length, max_payload_));
+    }
 }
 
 void Writer::Claim::copy_in(std::size_t offset, std::span<const std::byte> bytes) const {
@@ -178,42 +270,40 @@ void Writer::Claim::copy_in(std::size_t offset, std::span<const std::byte> bytes
 
 std::uint64_t Writer::write(std::int32_t msg_type, std::span<const std::byte> payload,
                             std::int64_t trigger_time, std::int64_t gen_time) {
-    const Claim c = claim(msg_type, static_cast<std::uint32_t>(
-                                        std::min<std::size_t>(payload.size(), UINT32_MAX)));
-    c.copy_in(0, payload);
-    claim_open_ = false;
-    return publish(c.index_, c.sequence_, c.msg_type_, static_cast<std::uint32_t>(payload.size()),
-                   trigger_time, payload.data(), gen_time);
+    if (claim_open_) throw std::logic_error("journal::Writer: write() while a claim is open");
+    const auto length = static_cast<std::uint32_t>(std::min<std::size_t>(payload.size(), UINT32_MAX));
+    check_length(length);
+    const std::uint64_t sequence = next_sequence_;
+    FrameHeader& slot = begin_frame(sequence);
+    // W3: relaxed atomic stores: a lapped reader may be copying these bytes.
+    detail::racy_copy_in(reinterpret_cast<std::byte*>(&slot) + sizeof(FrameHeader), payload.data(), length);
+    // The checksum reads the caller's buffer, not the slot.
+    return publish(slot, sequence, msg_type, length, trigger_time, gen_time, payload.data());
 }
 
 Writer::Claim Writer::claim(std::int32_t msg_type, std::uint32_t length) {
     if (claim_open_) throw std::logic_error("journal::Writer: claim() while another claim is open");
-    const Geometry& g = mapping_->geometry();
-    if (length > g.max_payload()) {
-        throw JournalError(ErrorKind::payload_too_large,
-                           fmt::format("journal {}: a frame of {} bytes does not fit its slots "
-                                       "(at most {} payload bytes); raise the slot size",
-                                       mapping_->path().string(), length, g.max_payload()));
-    }
+    check_length(length);
     const std::uint64_t sequence = next_sequence_;
-    const std::uint64_t index = g.slot_index(sequence);
-    acquire_slot(index, sequence);
+    FrameHeader& slot = begin_frame(sequence);
     claim_open_ = true;
     Claim c;
-    c.payload_ = mapping_->payload(index);
+    c.payload_ = reinterpret_cast<std::byte*>(&slot) + sizeof(FrameHeader);
     c.length_ = length;
     c.sequence_ = sequence;
-    c.index_ = index;
+    c.index_ = mapping_->geometry().slot_index(sequence);
     c.msg_type_ = msg_type;
     return c;
 }
 
-std::uint64_t Writer::commit(const Claim& c, std::int64_t trigger_time) {
+std::uint64_t Writer::commit(const Claim& c, std::int64_t trigger_time, std::int64_t gen_time) {
     if (!claim_open_ || c.sequence_ != next_sequence_) {
         throw std::logic_error("journal::Writer: commit() without a matching claim()");
     }
     claim_open_ = false;
-    return publish(c.index_, c.sequence_, c.msg_type_, c.length_, trigger_time, c.payload_);
+    // The checksum reads the slot: only this thread writes it.
+    return publish(mapping_->slot(c.index_), c.sequence_, c.msg_type_, c.length_, trigger_time, gen_time,
+                   c.payload_);
 }
 
 }  // namespace sigrun::journal

@@ -163,7 +163,9 @@ void Dispatcher::run(const std::atomic<bool>& stop, const std::atomic<std::uint6
 bool Dispatcher::dispatch_one() {
     CurrentFrame frame;
     if (pinned_) {
-        journal::PinnedRead read = reader_.next_pinned();
+        // In place: position_ is this reader's gate on the md writer, so the
+        // frame cannot change until position_ moves past it.
+        const journal::InPlaceRead read = reader_.next_in_place();
         if (read.status == journal::ReadStatus::empty) return false;
         if (read.status == journal::ReadStatus::lost) {
             counts_.lost += read.lost;
@@ -173,13 +175,13 @@ bool Dispatcher::dispatch_one() {
         }
         frame.sequence = read.info.sequence;
         frame.type = read.info.msg_type;
-        frame.data = read.frame.payload();
+        frame.data = read.payload;
         frame.retainable = true;
-        frame.slot = read.frame.slot_index();
+        frame.slot = read.slot;
         deliver(frame, read.info.length);
-        read.frame.release();  // after every engine ran
-        // Published only once the frame is done, so the feed's back-pressure
-        // never makes the writer meet the dispatcher's own pin.
+        // The gate moves past the frame only after every engine ran (and
+        // added its pins, if it keeps the frame): release pairs with the
+        // writer's acquire load of the gate before it overwrites the slot.
         position_.store(reader_.position(), std::memory_order_release);
         return true;
     }

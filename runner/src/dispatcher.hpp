@@ -1,11 +1,12 @@
 // runner/src/dispatcher.hpp — the dispatch loop: md journal frames, in
 // journal order, to every engine through signal_on_data.
 //
-// Owner mode (the runner writes md.journal itself): each frame is pinned for
-// the whole round of engine calls — one retain/release per frame, not per
-// engine — so its bytes cannot change under an engine even when the writer
-// is fast and the ring small. Engines built for frame-ref handoff extend the
-// pin through EngineHost. External mode (another process owns md.journal):
+// Owner mode (the runner writes md.journal itself): frames are read in place
+// and the dispatcher's position is a gate on the md writer (registered by the
+// runner), stored only after every engine ran for the frame — so its bytes
+// cannot change under an engine even when the writer is fast and the ring
+// small, at no atomic RMW per frame. Engines built for frame-ref handoff keep
+// a frame by pinning it through EngineHost while the gate still covers it. External mode (another process owns md.journal):
 // frames are copied out with the seqlock read into a private buffer, and
 // engines cannot retain them (the SDK falls back to a copy).
 #pragma once
@@ -62,7 +63,8 @@ public:
     void run(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& end_sequence);
 
     // Next sequence to dispatch: everything before it was read (and, in owner
-    // mode, is pinned or done). The feed's back-pressure reads it.
+    // mode, is pinned or done). In owner mode it is the md writer's gate
+    // (journal::Writer::gate_on); the feed's back-pressure reads it too.
     [[nodiscard]] const std::atomic<std::uint64_t>& position() const noexcept { return position_; }
 
     // Names of the engines that hold a retained frame in `slot` [thread-safe].

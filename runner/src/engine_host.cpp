@@ -176,9 +176,10 @@ std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     if (frame == nullptr || !frame->retainable || data != frame->data || self->pins_ == nullptr) {
         return 2;  // not the gated frame of the current call: the SDK falls back to a copy
     }
-    // The dispatcher's gate covers this frame for the whole call, so the
-    // writer cannot be claiming its slot: one increment is the whole pin.
-    self->pins_->retain_held(frame->slot);
+    // The dispatcher's gate covers this frame for the whole call (or, in a
+    // warm-up replay, MdRetention's hold does), so the writer cannot be
+    // claiming the slot: one increment is the whole pin.
+    self->pins_->add(frame->slot);
     bump(self->retained_[frame->slot]);
     self->retains_.store(self->retains_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return 0;

@@ -31,11 +31,14 @@ bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>
         CurrentFrame frame;
         frame.sequence = expected;
         if (pinned) {
-            journal::PinnedRead read = reader.next_pinned();
+            // In place: MdRetention's hold keeps the feed from overwriting
+            // the frames of the warm-up, so they stay put while the engine
+            // reads (and may pin) them.
+            const journal::InPlaceRead read = reader.next_in_place();
             if (read.status != journal::ReadStatus::frame) return false;
             frame.retainable = true;
-            frame.slot = read.frame.slot_index();
-            if (describe_frame(read.info.msg_type, read.info.length, read.frame.payload(), frame) &&
+            frame.slot = read.slot;
+            if (describe_frame(read.info.msg_type, read.info.length, read.payload, frame) &&
                 engine.accepts(frame.type)) {
                 engine.on_data(frame);
             }

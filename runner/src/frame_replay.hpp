@@ -12,8 +12,9 @@ namespace sigrun::runner {
 
 // Replays md frames [from, to) into `engine` with its emits discarded, the
 // same frames in the same order the dispatcher delivered them (invalid frames
-// are skipped as the dispatcher skips them). Pins each frame while the engine
-// reads it when `md` is the owner's mapping. Returns false when a frame in
+// are skipped as the dispatcher skips them). Reads in place when `md` is the
+// owner's mapping: the caller keeps the writer off [from, to) (MdRetention's
+// hold, or the dispatcher's gate for frames not yet dispatched). Returns false when a frame in
 // the range is no longer in the journal. Never call on a live engine.
 bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>& md, std::uint64_t from,
                  std::uint64_t to);

@@ -49,6 +49,9 @@ Runner::Runner(RunnerConfig config) : config_(std::move(config)) {
     }
     if (md_writer_) {
         retention_ = std::make_unique<MdRetention>(dispatcher_->position(), config_.hot_swap.warmup_frames);
+        // The dispatcher reads md frames in place: its position gates the
+        // writer, registered before the feed starts (it is at the end now).
+        md_writer_->gate_on(dispatcher_->position());
     }
 
     for (const EngineConfig& ec_ : config_.engines) {

@@ -87,17 +87,16 @@ std::uint64_t drain_copying(jn::Reader& reader) {
     return frames;
 }
 
-// Reads every frame in place (pinned), as the runner's dispatcher does.
-void drain_pinned(jn::Reader& reader) {
+// Reads every frame in place, as the runner's dispatcher does.
+void drain_in_place(jn::Reader& reader) {
     for (std::uint64_t reads = 0;; ++reads) {
         check_progress(reads, reader);
-        jn::PinnedRead r = reader.next_pinned();
+        const jn::InPlaceRead r = reader.next_in_place();
         if (r.status == jn::ReadStatus::empty) break;
         if (r.status != jn::ReadStatus::frame) continue;
-        if (r.info.length <= reader.geometry().max_payload()) {
-            (void)jn::frame_checksum(r.info.sequence, r.info.length, r.info.msg_type, r.info.gen_time,
-                                     r.info.trigger_time, r.frame.payload());
-        }
+        if (r.info.length > reader.geometry().max_payload()) std::abort();  // next_in_place() promised it fits
+        (void)jn::frame_checksum(r.info.sequence, r.info.length, r.info.msg_type, r.info.gen_time,
+                                 r.info.trigger_time, r.payload);
     }
 }
 
@@ -161,8 +160,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         jn::Writer writer(path, jn::WriterOptions{geometry, std::chrono::nanoseconds(0)});
         {
-            jn::Reader pinned(writer.mapping());
-            drain_pinned(pinned);
+            jn::Reader in_place(writer.mapping());
+            drain_in_place(in_place);
         }
         // The recovered journal must take new frames where the old ones end.
         const std::byte payload[16]{};

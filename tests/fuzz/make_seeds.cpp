@@ -114,12 +114,14 @@ int main(int argc, char** argv) {
               make_journal(scratch, {8, 192}, std::vector(events.begin(), events.begin() + 12)));
     write_all(journals / "empty_4x128.bin", make_journal(scratch, {4, 128}, {}));
     // Damage a writer that died can leave: a torn payload (checksum no longer
-    // matches), a slot claimed mid-write, stale pins.
+    // matches), a slot invalidated mid-write (sequence 0, half a payload),
+    // stale pins, and a header hint behind the frames.
     Bytes damaged = wrapped;
     reinterpret_cast<char*>(&slot_of(damaged, 3))[sizeof(jn::FrameHeader) + 70] ^= 0x5a;
-    slot_of(damaged, 5).ref_count = jn::kWriting;
+    reinterpret_cast<char*>(&slot_of(damaged, 5))[sizeof(jn::FrameHeader) + 8] ^= 0x33;
     slot_of(damaged, 5).sequence = jn::kNoSequence;
     slot_of(damaged, 6).ref_count = 3;
+    reinterpret_cast<jn::FileHeader*>(damaged.data())->last_sequence_hint = 2;
     write_all(journals / "damaged_8x512.bin", damaged);
     // Shorter than its header says.
     write_all(journals / "truncated.bin", wrapped.substr(0, jn::kFileHeaderSize + 700));

@@ -29,11 +29,11 @@ constexpr std::uint64_t kMdCapacity = 256;
 constexpr std::uint64_t kHold = 32;
 
 // Slots of md.journal with a pin on them, seen through a read-only mapping
-// (the pin count is the low bits of each slot's ref_count).
+// (the pin count is each slot's ref_count).
 std::uint64_t pinned_slots(const journal::Mapping& md) {
     std::uint64_t pinned = 0;
     for (std::uint64_t i = 0; i < md.geometry().capacity; ++i) {
-        if ((journal::detail::load(md.slot(i).ref_count, std::memory_order_relaxed) & journal::kPinMask) != 0) {
+        if (journal::detail::load(md.slot(i).ref_count, std::memory_order_relaxed) != 0) {
             ++pinned;
         }
     }

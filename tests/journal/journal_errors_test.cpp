@@ -2,6 +2,8 @@
 // the file left exactly as it was.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +70,47 @@ TEST_F(JournalErrors, WrongFormatVersion_IsRefused) {
     write_file_bytes(path, bytes);
     expect_error_file_untouched(ErrorKind::wrong_version, [&] { Reader r(path); });
     expect_error_file_untouched(ErrorKind::wrong_version, [&] { Writer w(path, options); });
+}
+
+TEST_F(JournalErrors, FormatVersion1File_IsRefusedWithTheFix) {
+    make_journal_with_frames(3);
+    std::string bytes = read_file_bytes(path);
+    const std::uint32_t v1 = 1;
+    std::memcpy(bytes.data() + offsetof(FileHeader, format_version), &v1, sizeof v1);
+    write_file_bytes(path, bytes);
+    expect_error_file_untouched(ErrorKind::wrong_version, [&] { Reader r(path); });
+    expect_error_file_untouched(ErrorKind::wrong_version, [&] { Writer w(path, options); });
+    try {
+        Writer w(path, options);
+    } catch (const JournalError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("older sigrun (format 1)"), std::string::npos) << message;
+        EXPECT_NE(message.find("reads format 2"), std::string::npos) << message;
+        EXPECT_NE(message.find("move the file aside or delete it"), std::string::npos) << message;
+    }
+}
+
+// A file size limit makes posix_fallocate fail as a full disk would.
+TEST_F(JournalErrors, NoRoomForANewJournal_IsAnIoErrorAndLeavesNoFile) {
+    struct rlimit old {};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto* old_handler = ::signal(SIGXFSZ, SIG_IGN);  // the kernel also signals EFBIG
+    struct rlimit small = old;
+    small.rlim_cur = 1 << 20;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    std::string message;
+    try {
+        Writer w(path, WriterOptions{Geometry{1024, 4096}, std::chrono::milliseconds(100)});  // 4 MiB
+    } catch (const JournalError& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::io);
+        message = e.what();
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::signal(SIGXFSZ, old_handler);
+    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("4198400 bytes"), std::string::npos) << message;
+    EXPECT_NE(message.find("free space or a smaller capacity"), std::string::npos) << message;
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "the half-created file must be removed";
 }
 
 TEST_F(JournalErrors, TruncatedFile_IsRefused) {

@@ -1,7 +1,9 @@
-// Frame pinning: the writer never overwrites a pinned frame, waits up to its
-// timeout and then fails naming the held frame; retain re-validates.
+// Gating and pinning: the writer never overwrites a frame a gate still
+// covers or a pin holds; it waits up to its timeout and then fails naming
+// the frame. Pins are added under a gate with one relaxed increment.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "../support/temp_dir.hpp"
@@ -22,50 +24,36 @@ protected:
     testing::TempDir dir;
     std::filesystem::path path = dir / "md.journal";
     WriterOptions options{Geometry{4, 256}, std::chrono::milliseconds(50)};
+    std::vector<std::byte> buffer = std::vector<std::byte>(256);
 
     static std::uint64_t write_frame(Writer& w) {
         const auto seq = w.last_sequence() + 1;
         return w.write(1, make_payload(seq, 64));
     }
+
+    // Frame `sequence` read back with a copy; fails the test unless intact.
+    void expect_intact(Writer& w, std::uint64_t sequence) {
+        Reader r(w.mapping());
+        r.seek_sequence(sequence);
+        const ReadResult res = r.next(buffer);
+        ASSERT_EQ(res.status, ReadStatus::frame) << "frame " << sequence;
+        EXPECT_EQ(res.info.sequence, sequence);
+        EXPECT_TRUE(payload_intact(res.info, buffer.data())) << "frame " << sequence;
+    }
 };
 
-TEST_F(JournalPins, Retain_SucceedsForAPublishedFrameAndCountsPins) {
+TEST_F(JournalPins, AddAndRelease_CountPinsPerSlot) {
     Writer w(path, options);
     write_frame(w);
     Pins pins(w.mapping());
-    ASSERT_TRUE(pins.retain(1));
-    ASSERT_TRUE(pins.retain(1));
+    pins.add(0);
+    pins.add(0);
     EXPECT_EQ(pins.count(0), 2u);
+    EXPECT_EQ(pins.pinned_slots(), 1u);
     EXPECT_TRUE(pins.release(0));
     EXPECT_TRUE(pins.release(0));
     EXPECT_EQ(pins.count(0), 0u);
-}
-
-TEST_F(JournalPins, Retain_FailsForAnOverwrittenFrameAndLeavesNoPin) {
-    Writer w(path, options);
-    for (int i = 0; i < 5; ++i) write_frame(w);  // 5 replaced 1 in slot 0
-    Pins pins(w.mapping());
-    EXPECT_FALSE(pins.retain(1));
-    EXPECT_EQ(pins.count(0), 0u);
-    EXPECT_TRUE(pins.retain(5));
-    EXPECT_TRUE(pins.release(0));
-}
-
-TEST_F(JournalPins, Retain_BacksOffFromASlotBeingWrittenWithoutClearingTheMark) {
-    Writer w(path, options);
-    for (int i = 0; i < 4; ++i) write_frame(w);
-    Pins pins(w.mapping());
-    Writer::Claim claim = w.claim(1, 64);  // sequence 5 claims slot 0 (frame 1)
-    EXPECT_FALSE(pins.retain(1));
-    const std::uint32_t refs =
-        detail::load(w.mapping()->slot(0).ref_count, std::memory_order_relaxed);
-    EXPECT_EQ(refs, kWriting) << "the undo must leave exactly the writer's mark";
-    const auto bytes = make_payload(5, 64);
-    claim.copy_in(0, bytes);
-    w.commit(claim);
-    EXPECT_EQ(detail::load(w.mapping()->slot(0).ref_count, std::memory_order_relaxed), 0u);
-    EXPECT_TRUE(pins.retain(5));
-    EXPECT_TRUE(pins.release(0));
+    EXPECT_EQ(pins.pinned_slots(), 0u);
 }
 
 TEST_F(JournalPins, Release_WithoutAPinIsRefused) {
@@ -76,11 +64,11 @@ TEST_F(JournalPins, Release_WithoutAPinIsRefused) {
     EXPECT_EQ(pins.count(0), 0u);
 }
 
-TEST_F(JournalPins, Writer_FailsWithTheHeldSequenceWhenAPinOutlivesTheTimeout) {
+TEST_F(JournalPins, Writer_NeverOverwritesAPinnedFrameAndFailsNamingIt) {
     Writer w(path, options);
     for (int i = 0; i < 4; ++i) write_frame(w);
     Pins pins(w.mapping());
-    ASSERT_TRUE(pins.retain(1));
+    pins.add(0);  // frame 1
     try {
         write_frame(w);
         ADD_FAILURE() << "overwrote a pinned frame";
@@ -92,13 +80,8 @@ TEST_F(JournalPins, Writer_FailsWithTheHeldSequenceWhenAPinOutlivesTheTimeout) {
     }
     EXPECT_EQ(w.pin_wait_stats().timeouts, 1u);
     EXPECT_EQ(w.last_sequence(), 4u);
-    // The pinned frame is intact and the writer goes on once it is released.
-    Reader r(w.mapping());
-    r.seek_sequence(1);
-    std::vector<std::byte> buffer(options.geometry.max_payload());
-    const ReadResult res = r.next(buffer);
-    ASSERT_EQ(res.status, ReadStatus::frame);
-    EXPECT_TRUE(payload_intact(res.info, buffer.data()));
+    expect_intact(w, 1);
+    // Released: the same sequence is written next.
     EXPECT_TRUE(pins.release(0));
     EXPECT_EQ(write_frame(w), 5u);
 }
@@ -108,7 +91,7 @@ TEST_F(JournalPins, Writer_WaitsForAPinReleasedFromAnotherThread) {
     Writer w(path, options);
     for (int i = 0; i < 4; ++i) write_frame(w);
     Pins pins(w.mapping());
-    ASSERT_TRUE(pins.retain(1));
+    pins.add(0);
     std::atomic<bool> released{false};
     std::thread holder([&] {
         // Hold long enough that the writer is almost surely waiting.
@@ -121,6 +104,89 @@ TEST_F(JournalPins, Writer_WaitsForAPinReleasedFromAnotherThread) {
     EXPECT_TRUE(released.load());
     holder.join();
     EXPECT_EQ(w.pin_wait_stats().timeouts, 0u);
+}
+
+TEST_F(JournalPins, GatedWriter_NeverOverwritesTheFrameAtTheGateAndThrowsGateTimeout) {
+    Writer w(path, options);  // 4 slots
+    std::atomic<std::uint64_t> gate{1};  // the consumer still needs frame 1
+    w.gate_on(gate);
+    for (int i = 0; i < 4; ++i) write_frame(w);  // 1..4 overwrite nothing
+    try {
+        write_frame(w);  // 5 would overwrite 1
+        ADD_FAILURE() << "overwrote a frame at the gate";
+    } catch (const JournalError& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::gate_timeout);
+        const std::string message = e.what();
+        EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+        EXPECT_NE(message.find("cannot write frame 5"), std::string::npos) << message;
+        EXPECT_NE(message.find("overwrite frame 1"), std::string::npos) << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+    EXPECT_EQ(w.gate_wait_stats().timeouts, 1u);
+    EXPECT_EQ(w.last_sequence(), 4u);
+    for (std::uint64_t s = 1; s <= 4; ++s) expect_intact(w, s);
+    // The consumer moves on by two: exactly two more frames fit.
+    gate.store(3, std::memory_order_release);
+    EXPECT_EQ(write_frame(w), 5u);
+    EXPECT_EQ(write_frame(w), 6u);
+    EXPECT_THROW(write_frame(w), JournalError);
+    expect_intact(w, 3);
+}
+
+TEST_F(JournalPins, GatedWriter_WaitsForTheSlowestOfSeveralGates) {
+    options.pin_timeout = std::chrono::seconds(30);
+    Writer w(path, options);
+    std::atomic<std::uint64_t> fast{1};
+    std::atomic<std::uint64_t> slow{1};
+    w.gate_on(fast);
+    w.gate_on(slow);
+    for (int i = 0; i < 4; ++i) write_frame(w);
+    fast.store(5, std::memory_order_release);
+    std::atomic<bool> moved{false};
+    std::thread consumer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        moved.store(true);
+        slow.store(2, std::memory_order_release);
+    });
+    EXPECT_EQ(write_frame(w), 5u);  // needs both gates past frame 1
+    EXPECT_TRUE(moved.load());
+    consumer.join();
+    EXPECT_EQ(w.gate_wait_stats().waits, 1u);
+    EXPECT_EQ(w.gate_wait_stats().timeouts, 0u);
+}
+
+TEST_F(JournalPins, GateOn_RefusesAGateTheWriterHasAlreadyPassed) {
+    Writer w(path, options);
+    for (int i = 0; i < 6; ++i) write_frame(w);  // 1 and 2 are overwritten
+    std::atomic<std::uint64_t> behind{2};
+    EXPECT_THROW(w.gate_on(behind), std::logic_error);
+    std::atomic<std::uint64_t> in_ring{3};
+    EXPECT_NO_THROW(w.gate_on(in_ring));
+}
+
+// The consumer's sequence of the protocol: read in place, pin the frame while
+// the gate still covers it, move the gate past it; the pin alone then keeps
+// the frame until it is released.
+TEST_F(JournalPins, FramePinnedUnderTheGate_OutlivesTheGateMovingPastIt) {
+    Writer w(path, options);
+    std::atomic<std::uint64_t> gate{1};
+    w.gate_on(gate);
+    Reader r(w.mapping());
+    Pins pins(w.mapping());
+    write_frame(w);
+    const InPlaceRead frame = r.next_in_place();
+    ASSERT_EQ(frame.status, ReadStatus::frame);
+    pins.add(frame.slot);
+    gate.store(r.position(), std::memory_order_release);
+    for (int i = 0; i < 3; ++i) write_frame(w);  // 2..4
+    for (std::uint64_t s = 2; s <= 4; ++s) {
+        ASSERT_EQ(r.next_in_place().status, ReadStatus::frame);
+        gate.store(r.position(), std::memory_order_release);
+    }
+    EXPECT_THROW(write_frame(w), PinTimeoutError) << "frame 1 is pinned";
+    EXPECT_TRUE(payload_intact(frame.info, frame.payload));
+    EXPECT_TRUE(pins.release(frame.slot));
+    EXPECT_EQ(write_frame(w), 5u);
 }
 
 TEST_F(JournalPins, SlotOfPayload_MapsPayloadPointersBackToTheirSlot) {

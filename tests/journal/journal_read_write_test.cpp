@@ -5,6 +5,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "journal_test_util.hpp"
+#include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/journal/writer.hpp"
 
@@ -153,26 +154,121 @@ TEST_F(JournalReadWrite, Reader_RejectsABufferSmallerThanTheLargestFrame) {
     EXPECT_THROW(r.next(small), std::invalid_argument);
 }
 
-TEST_F(JournalReadWrite, ReadOnlyReader_CannotPin) {
+TEST_F(JournalReadWrite, ReadOnlyReader_CannotReadInPlace) {
     Writer w(path, options);
     write_frame(w);
     Reader r(path);
-    EXPECT_THROW(r.next_pinned(), std::logic_error);
+    EXPECT_THROW((void)r.next_in_place(), std::logic_error);
 }
 
-TEST_F(JournalReadWrite, PinnedReader_ReadsInPlaceAndReleasesOnDestruction) {
+TEST_F(JournalReadWrite, InPlaceReader_ReturnsTheFrameInItsSlotWithoutPinning) {
     Writer w(path, options);
     write_frame(w, 100);
     Reader r(w.mapping());
     Pins pins(w.mapping());
-    {
-        PinnedRead res = r.next_pinned();
-        ASSERT_EQ(res.status, ReadStatus::frame);
-        EXPECT_TRUE(payload_intact(res.info, res.frame.payload()));
-        EXPECT_EQ(pins.count(res.frame.slot_index()), 1u);
-    }
+    const InPlaceRead res = r.next_in_place();
+    ASSERT_EQ(res.status, ReadStatus::frame);
+    EXPECT_EQ(res.info.sequence, 1u);
+    EXPECT_EQ(res.slot, 0u);
+    EXPECT_EQ(res.payload, w.mapping()->payload(0));
+    EXPECT_TRUE(payload_intact(res.info, res.payload));
     EXPECT_EQ(pins.pinned_slots(), 0u);
-    EXPECT_EQ(r.next_pinned().status, ReadStatus::empty);
+    EXPECT_EQ(r.next_in_place().status, ReadStatus::empty);
+}
+
+TEST_F(JournalReadWrite, Writer_UsesASuppliedGenTimeAndKeepsItNonDecreasing) {
+    Writer w(path, options);
+    const auto bytes = make_payload(1, 16);
+    w.write(7, bytes, 5, /*gen_time=*/1'000);
+    w.write(7, bytes, 5, /*gen_time=*/900);  // older than the previous frame: raised
+    w.write(7, bytes, 5, /*gen_time=*/2'000);
+    Writer::Claim c = w.claim(7, 16);
+    c.copy_in(0, bytes);
+    w.commit(c, 5, /*gen_time=*/3'000);
+    Reader r(path);
+    std::vector<std::int64_t> times;
+    for (ReadResult res = r.next(buffer); res.status == ReadStatus::frame; res = r.next(buffer)) {
+        times.push_back(res.info.gen_time);
+    }
+    EXPECT_EQ(times, (std::vector<std::int64_t>{1'000, 1'000, 2'000, 3'000}));
+}
+
+TEST_F(JournalReadWrite, Reader_FindsFramesPastAStaleHeaderHint) {
+    Writer w(path, options);
+    for (int i = 0; i < 5; ++i) write_frame(w);
+    // The hint is refreshed every kHintInterval frames: still 0 here.
+    EXPECT_EQ(detail::load(w.mapping()->header().last_sequence_hint, std::memory_order_relaxed), 0u);
+    Reader r(path);
+    EXPECT_EQ(r.last_published(), 5u);
+    for (std::uint64_t seq = 1; seq <= 5; ++seq) EXPECT_EQ(r.next(buffer).info.sequence, seq);
+    EXPECT_EQ(r.next(buffer).status, ReadStatus::empty);
+    w.flush_hint();
+    EXPECT_EQ(detail::load(w.mapping()->header().last_sequence_hint, std::memory_order_relaxed), 5u);
+}
+
+TEST_F(JournalReadWrite, Reader_IsNotMisledByADamagedHeaderHint) {
+    Writer w(path, options);  // 8 slots
+    for (int i = 0; i < 20; ++i) write_frame(w);
+    auto& hint = w.mapping()->header().last_sequence_hint;
+    // Far behind (laps ago): the probe follows the slots to the real end.
+    detail::store(hint, std::uint64_t{1}, std::memory_order_relaxed);
+    EXPECT_EQ(Reader(path).last_published(), 20u);
+    // Ahead of anything written: its slot holds an older frame, so it is ignored.
+    detail::store(hint, std::uint64_t{1'000'003}, std::memory_order_relaxed);
+    Reader r(path);
+    EXPECT_EQ(r.last_published(), 20u);
+    r.seek_oldest();
+    for (std::uint64_t seq = 13; seq <= 20; ++seq) {
+        const ReadResult res = r.next(buffer);
+        ASSERT_EQ(res.status, ReadStatus::frame);
+        EXPECT_EQ(res.info.sequence, seq);
+    }
+    EXPECT_EQ(r.next(buffer).status, ReadStatus::empty);
+    // Near 2^64: clamped, no sequence arithmetic wraps.
+    detail::store(hint, ~std::uint64_t{0}, std::memory_order_relaxed);
+    EXPECT_LE(Reader(path).last_published(), kMaxSequence);
+}
+
+TEST_F(JournalReadWrite, Reader_SkipsADiscardedSlotInTheMiddleWithoutStalling) {
+    Writer w(path, options);
+    for (int i = 0; i < 6; ++i) write_frame(w);
+    w.flush_hint();
+    // Frame 3's slot lost its frame (as recovery leaves a damaged one).
+    detail::store(w.mapping()->slot(2).sequence, kNoSequence, std::memory_order_relaxed);
+    for (bool in_place : {false, true}) {
+        Reader r(w.mapping());
+        std::vector<std::uint64_t> seen;
+        std::uint64_t lost = 0;
+        for (int reads = 0; reads < 20; ++reads) {
+            ReadStatus status;
+            std::uint64_t sequence = 0;
+            std::uint64_t n = 0;
+            if (in_place) {
+                const InPlaceRead res = r.next_in_place();
+                status = res.status, sequence = res.info.sequence, n = res.lost;
+            } else {
+                const ReadResult res = r.next(buffer);
+                status = res.status, sequence = res.info.sequence, n = res.lost;
+            }
+            if (status == ReadStatus::empty) break;
+            if (status == ReadStatus::lost) lost += n;
+            if (status == ReadStatus::frame) seen.push_back(sequence);
+        }
+        EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 4, 5, 6})) << "in place: " << in_place;
+        EXPECT_EQ(lost, 1u) << "in place: " << in_place;
+    }
+}
+
+TEST_F(JournalReadWrite, Reader_ReportsEmptyWhileTheNextSlotIsBeingWritten) {
+    Writer w(path, options);
+    for (int i = 0; i < 10; ++i) write_frame(w);  // slot of 11 holds 3
+    Reader r(path);
+    r.seek_end();
+    Writer::Claim c = w.claim(7, 16);  // 11: its slot now holds sequence 0
+    EXPECT_EQ(r.next(buffer).status, ReadStatus::empty);
+    c.copy_in(0, make_payload(11, 16));
+    w.commit(c);
+    EXPECT_EQ(r.next(buffer).info.sequence, 11u);
 }
 
 }  // namespace

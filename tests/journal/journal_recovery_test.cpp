@@ -12,6 +12,7 @@
 #include "../support/temp_dir.hpp"
 #include "journal_test_util.hpp"
 #include "sigrun/journal/atomics.hpp"
+#include "sigrun/journal/checksum.hpp"
 #include "sigrun/journal/pins.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/journal/writer.hpp"
@@ -80,13 +81,67 @@ TEST_F(JournalRecovery, Reopen_DiscardsAFrameWhosePayloadDoesNotMatchItsChecksum
     EXPECT_EQ(write_frame(w), 10u);
 }
 
+TEST_F(JournalRecovery, NewFile_SkipsTheRecoveryScan) {
+    Writer w(path, options);
+    EXPECT_TRUE(w.mapping()->created());
+    EXPECT_EQ(w.recovery().frames_intact + w.recovery().frames_discarded, 0u);
+    EXPECT_EQ(write_frame(w), 1u);
+}
+
+TEST_F(JournalRecovery, Reopen_DiscardsAFrameWithAFlippedHeaderField) {
+    {
+        Writer w(path, options);
+        for (int i = 0; i < 10; ++i) write_frame(w);
+    }
+    {
+        // One bit of a different identity field in each of frames 4-8.
+        auto m = Mapping::open_owner(path, options.geometry);
+        m->slot(3).length ^= 1u;
+        m->slot(4).msg_type ^= 1 << 7;
+        m->slot(5).gen_time ^= std::int64_t{1} << 40;
+        m->slot(6).trigger_time ^= 1;
+        m->slot(7).checksum ^= std::uint64_t{1} << 63;
+    }
+    Writer w(path, options);
+    EXPECT_EQ(w.recovery().frames_discarded, 5u);
+    EXPECT_EQ(w.recovery().frames_intact, 5u);
+    EXPECT_EQ(w.recovery().last_sequence, 10u);
+    EXPECT_EQ(read_all(), (std::vector<std::uint64_t>{1, 2, 3, 9, 10}));
+}
+
+TEST(JournalChecksum, ChangesWhenAnyBitOfThePayloadOrAnIdentityFieldFlips) {
+    const std::uint32_t length = 384;
+    auto payload = make_payload(42, length);
+    const std::uint64_t good = frame_checksum(42, length, 101, 1'000, 2'000, payload.data());
+    for (std::uint32_t i = 0; i < length; ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            payload[i] ^= std::byte{1} << bit;
+            EXPECT_NE(frame_checksum(42, length, 101, 1'000, 2'000, payload.data()), good) << i << ":" << bit;
+            payload[i] ^= std::byte{1} << bit;
+        }
+    }
+    for (int bit = 0; bit < 64; ++bit) {
+        const std::uint64_t b = std::uint64_t{1} << bit;
+        EXPECT_NE(frame_checksum(42 ^ b, length, 101, 1'000, 2'000, payload.data()), good);
+        EXPECT_NE(frame_checksum(42, length, 101, static_cast<std::int64_t>(1'000 ^ b), 2'000, payload.data()), good);
+        EXPECT_NE(frame_checksum(42, length, 101, 1'000, static_cast<std::int64_t>(2'000 ^ b), payload.data()), good);
+        if (bit < 32) {
+            EXPECT_NE(frame_checksum(42, length, 101 ^ static_cast<std::int32_t>(b), 1'000, 2'000, payload.data()), good);
+            // A shorter length covers fewer bytes; the field still counts.
+            if ((length ^ b) < length) {
+                EXPECT_NE(frame_checksum(42, static_cast<std::uint32_t>(length ^ b), 101, 1'000, 2'000, payload.data()), good);
+            }
+        }
+    }
+}
+
 TEST_F(JournalRecovery, Reopen_ClearsStalePinsLeftByADeadOwner) {
     {
         Writer w(path, options);
         for (int i = 0; i < 3; ++i) write_frame(w);
         Pins pins(w.mapping());
-        ASSERT_TRUE(pins.retain(2));
-        ASSERT_TRUE(pins.retain(2));
+        pins.add(1);  // frame 2
+        pins.add(1);
         // Owner "dies" without releasing.
     }
     Writer w(path, options);

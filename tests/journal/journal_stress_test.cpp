@@ -1,15 +1,18 @@
 // Concurrency stress: many frames, several readers, a writer that laps them;
-// and the pin race, where readers pin random frames while the writer laps the
-// ring. Run under the tsan preset as well: the protocol is proven there.
+// and a gated in-place reader pinning frames for another thread while the
+// writer laps a small ring. Run under the tsan preset as well: the protocol
+// is checked there.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include "../support/temp_dir.hpp"
 #include "journal_test_util.hpp"
+#include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/pins.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/journal/writer.hpp"
@@ -24,11 +27,11 @@ using testing::payload_length;
 // Full size in the default build; shortened (never skipped) under valgrind
 // and the sanitizers, which run 10-50x slower.
 constexpr std::uint64_t kStressFrames = SIGRUN_TEST_MEMCHECK ? 20'000
-                                        : SIGRUN_TEST_SANITIZED ? 1'000'000
-                                                                : 5'000'000;
-constexpr std::uint64_t kPinRaceFrames = SIGRUN_TEST_MEMCHECK ? 5'000
-                                         : SIGRUN_TEST_SANITIZED ? 50'000
-                                                                 : 200'000;
+                                        : SIGRUN_TEST_SANITIZED ? 200'000
+                                                                : 1'000'000;
+constexpr std::uint64_t kGatedFrames = SIGRUN_TEST_MEMCHECK ? 5'000
+                                       : SIGRUN_TEST_SANITIZED ? 50'000
+                                                               : 300'000;
 
 struct ReaderTally {
     std::uint64_t frames = 0;
@@ -98,77 +101,134 @@ TEST(JournalStress, Readers_SeeContiguousSequencesOrExactLostCounts) {
     }
 }
 
-// Readers pin random recent frames and hold them for a while; the writer laps
-// the ring continuously. A held payload must stay intact until released.
-TEST(JournalStress, PinnedFrames_StayIntactWhileTheWriterLaps) {
+// The runner's pattern under load: a gated in-place reader (the dispatcher)
+// verifies each frame where it lies, pins some of them while its gate still
+// covers them and hands them to another thread (an engine keeping frames),
+// which verifies them again and releases them later; a seqlock reader copies
+// alongside. The ring is small, so the writer keeps meeting the gate and the
+// pins. No frame may ever be seen torn, in place or copied.
+TEST(JournalStress, GatedInPlaceReaderAndPinnedFrames_NeverSeeATornFrame) {
     testing::TempDir dir;
-    const auto path = dir / "pins.journal";
-    Writer writer(path, WriterOptions{Geometry{1024, 256}, std::chrono::seconds(20)});
+    const auto path = dir / "gated.journal";
+    Writer writer(path, WriterOptions{Geometry{64, 256}, std::chrono::seconds(20)});
     const std::uint32_t max_payload = writer.geometry().max_payload();
-    Pins pins(writer.mapping());
-    Reader probe(writer.mapping());
+    const auto& mapping = writer.mapping();
+    Pins pins(mapping);
+    std::atomic<std::uint64_t> gate{1};
+    writer.gate_on(gate);
     std::atomic<bool> done{false};
-    std::atomic<std::uint64_t> pinned_ok{0};
-    std::atomic<std::uint64_t> corrupted{0};
 
-    std::vector<std::thread> readers;
-    for (int t = 0; t < 3; ++t) {
-        readers.emplace_back([&, t] {
-            std::mt19937_64 rng(1234 + t);
-            struct Held {
-                std::uint64_t sequence;
-                std::uint64_t index;
-                FrameInfo info;
-            };
-            std::vector<Held> held;
-            const auto& g = writer.geometry();
-            while (!done.load(std::memory_order_acquire)) {
-                const std::uint64_t last = probe.last_published();
-                if (last == 0) continue;
-                // Pin within the newer half of the ring: held frames block the
-                // writer now and then, not on every lap.
-                const std::uint64_t back = rng() % (g.capacity / 2);
-                const std::uint64_t sequence = last > back ? last - back : 1;
-                if (pins.retain(sequence)) {
-                    const std::uint64_t index = g.slot_index(sequence);
-                    const FrameHeader& h = writer.mapping()->slot(index);
-                    FrameInfo info{sequence, h.msg_type, h.length, h.gen_time, h.trigger_time, h.checksum};
-                    held.push_back({sequence, index, info});
-                    pinned_ok.fetch_add(1, std::memory_order_relaxed);
-                }
-                // Hold up to 3 frames; verify each one again as it is released.
-                if (held.size() > 2 || (!held.empty() && rng() % 2 == 0)) {
-                    const std::size_t pick = rng() % held.size();
-                    const Held h = held[pick];
-                    if (!payload_intact(h.info, writer.mapping()->payload(h.index)) ||
-                        writer.mapping()->slot(h.index).sequence != h.sequence) {
-                        corrupted.fetch_add(1);
-                    }
-                    pins.release(h.index);
-                    held.erase(held.begin() + static_cast<std::ptrdiff_t>(pick));
-                }
+    struct Held {
+        std::uint64_t slot;
+        FrameInfo info;
+    };
+    std::mutex handoff_mutex;
+    std::vector<Held> handoff;  // consumer -> holder
+    std::atomic<bool> consumer_done{false};
+    std::atomic<std::uint64_t> torn_in_place{0};
+    std::atomic<std::uint64_t> torn_pinned{0};
+    std::atomic<std::uint64_t> pinned{0};
+    std::uint64_t consumed = 0;
+    std::uint64_t consumer_gaps = 0;
+
+    // Both readers start at frame 1, positioned before the writer starts, so
+    // every frame is either delivered or counted lost.
+    Reader in_place(mapping);
+    Reader copying(mapping);
+    std::thread consumer([&, &r = in_place] {
+        std::mt19937_64 rng(99);
+        std::uint64_t expected = 1;
+        while (!(done.load(std::memory_order_acquire) && r.position() > writer.last_sequence())) {
+            const InPlaceRead res = r.next_in_place();
+            if (res.status == ReadStatus::empty) {
+                std::this_thread::yield();
+                continue;
             }
-            for (const Held& h : held) pins.release(h.index);
-        });
-    }
+            if (res.status == ReadStatus::lost || res.info.sequence != expected) ++consumer_gaps;
+            if (res.status == ReadStatus::frame) {
+                if (!payload_intact(res.info, res.payload)) torn_in_place.fetch_add(1);
+                if (rng() % 8 == 0) {
+                    pins.add(res.slot);  // still covered by the gate
+                    const std::lock_guard lock(handoff_mutex);
+                    handoff.push_back({res.slot, res.info});
+                    pinned.fetch_add(1, std::memory_order_relaxed);
+                }
+                expected = res.info.sequence + 1;
+                ++consumed;
+            }
+            // Done with it (the pin, if any, now keeps it): release-store.
+            gate.store(r.position(), std::memory_order_release);
+        }
+        consumer_done.store(true, std::memory_order_release);
+    });
+    std::thread holder([&] {
+        std::mt19937_64 rng(7);
+        std::vector<Held> held;
+        for (;;) {
+            const bool last_round = consumer_done.load(std::memory_order_acquire);
+            {
+                const std::lock_guard lock(handoff_mutex);
+                held.insert(held.end(), handoff.begin(), handoff.end());
+                handoff.clear();
+            }
+            // Keep up to 6 frames, releasing a random one now and then.
+            while (!held.empty() && (last_round || held.size() > 6 || rng() % 4 == 0)) {
+                const std::size_t pick = rng() % held.size();
+                const Held h = held[pick];
+                if (!payload_intact(h.info, mapping->payload(h.slot)) ||
+                    detail::load(mapping->slot(h.slot).sequence, std::memory_order_relaxed) != h.info.sequence) {
+                    torn_pinned.fetch_add(1);
+                }
+                EXPECT_TRUE(pins.release(h.slot));
+                held.erase(held.begin() + static_cast<std::ptrdiff_t>(pick));
+            }
+            if (last_round) break;
+            std::this_thread::yield();
+        }
+    });
+    ReaderTally copied;
+    std::thread copier([&, &r = copying] {
+        std::vector<std::byte> buffer(max_payload);
+        std::uint64_t expected = r.position();
+        for (;;) {
+            const ReadResult res = r.next(buffer);
+            if (res.status == ReadStatus::frame) {
+                if (res.info.sequence != expected) ++copied.out_of_order;
+                if (!payload_intact(res.info, buffer.data())) ++copied.bad;
+                expected = res.info.sequence + 1;
+                ++copied.frames;
+            } else if (res.status == ReadStatus::lost) {
+                copied.lost += res.lost;
+                expected += res.lost;
+            } else if (done.load(std::memory_order_acquire) && r.position() > r.last_published()) {
+                break;
+            } else {
+                std::this_thread::yield();
+            }
+        }
+    });
+
     std::vector<std::byte> payload(max_payload);
-    // kPinRaceFrames at least, and on until the writer has met a pinned slot:
-    // under valgrind the threads take turns and the readers may not have run
-    // during the first laps. Bounded, so a writer that never meets a pin ends
-    // the test (and fails it below) instead of looping forever.
-    const std::uint64_t most = 20 * kPinRaceFrames;
-    for (std::uint64_t seq = 1; seq <= most && (seq <= kPinRaceFrames || writer.pin_wait_stats().waits == 0);
-         ++seq) {
+    for (std::uint64_t seq = 1; seq <= kGatedFrames; ++seq) {
         const std::uint32_t length = payload_length(seq, max_payload);
         fill_payload(seq, std::span(payload).first(length));
-        writer.write(3, std::span(payload).first(length));
+        ASSERT_EQ(writer.write(3, std::span(payload).first(length)), seq);
     }
     done.store(true, std::memory_order_release);
-    for (auto& t : readers) t.join();
-    EXPECT_EQ(corrupted.load(), 0u);
-    EXPECT_GT(pinned_ok.load(), 0u);
+    consumer.join();
+    holder.join();
+    copier.join();
+
+    EXPECT_EQ(torn_in_place.load(), 0u);
+    EXPECT_EQ(torn_pinned.load(), 0u);
+    EXPECT_EQ(consumed, kGatedFrames) << "the gate must keep the writer from lapping its consumer";
+    EXPECT_EQ(consumer_gaps, 0u);
+    EXPECT_GT(pinned.load(), 0u);
     EXPECT_EQ(pins.pinned_slots(), 0u);
-    EXPECT_GT(writer.pin_wait_stats().waits, 0u) << "the writer never met a pinned slot";
+    EXPECT_EQ(copied.bad, 0u);
+    EXPECT_EQ(copied.out_of_order, 0u);
+    EXPECT_EQ(copied.frames + copied.lost, kGatedFrames);
+    EXPECT_GT(writer.gate_wait_stats().waits, 0u) << "the writer never met the gate";
 }
 
 }  // namespace

@@ -204,8 +204,9 @@ TEST_F(JournalInspect, ReadInfo_CountsWrappedFramesAndPinnedSlots) {
     Writer w(path, options);
     write_plain(w, 12);  // capacity 8: frames 5..12 remain
     journal::Reader pinning(w.mapping());
-    journal::PinnedRead held = pinning.next_pinned();
+    const journal::InPlaceRead held = pinning.next_in_place();
     ASSERT_EQ(held.status, journal::ReadStatus::frame);
+    journal::Pins(w.mapping()).add(held.slot);
 
     const JournalInfo info = read_info(*journal::Mapping::open_read_only(path));
     EXPECT_EQ(info.last_sequence, 12u);

@@ -44,6 +44,7 @@ public:
         journal::Reader reader(md_->mapping());
         reader.seek_end();
         dispatcher_ = std::make_unique<runner::Dispatcher>(std::move(reader));
+        md_->gate_on(dispatcher_->position());  // the dispatcher reads in place, as in Runner
         runner::EngineConfig config;
         config.name = "bench";
         dispatcher_->add_engine(std::make_unique<runner::EngineInstance>(
@@ -86,8 +87,8 @@ public:
         release_held();
         const sigrun_depth d = depth(tick_++);
         const std::uint64_t seq = md_->write_message(SIGRUN_MSG_DEPTH, d, d.receive_time_ns);
-        if (!pins_->retain(seq)) throw std::runtime_error("bench: could not pin the frame just written");
         held_index_ = kMdGeometry.slot_index(seq);
+        pins_->add(held_index_);  // this thread is the writer: nothing can be claiming the slot
         held_ = true;
         frame_ = {};
         frame_.sequence = seq;

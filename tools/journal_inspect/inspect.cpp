@@ -78,16 +78,15 @@ JournalInfo read_info(const journal::Mapping& mapping) {
     info.format_version = header.format_version;  // written once at creation
     info.created_time = header.created_time;
     info.geometry = g;
-    // Acquire pairs with the writer's release store of last_sequence.
-    info.last_sequence = load(header.last_sequence, std::memory_order_acquire);
+    // The header holds only a hint: probe the slots from it.
+    info.last_sequence = journal::last_published(mapping);
     info.oldest = info.last_sequence == 0 ? 0 : mapping.oldest_possible(info.last_sequence);
     info.owner_pid = load(header.owner_pid, std::memory_order_relaxed);
     info.open_count = load(header.open_count, std::memory_order_relaxed);
     for (std::uint64_t i = 0; i < g.capacity; ++i) {
         const journal::FrameHeader& slot = mapping.slot(i);
         const std::uint32_t refs = load(slot.ref_count, std::memory_order_relaxed);
-        if ((refs & journal::kPinMask) != 0) ++info.pinned_slots;
-        if ((refs & journal::kWriting) != 0) ++info.writing_slots;
+        if (refs != 0) ++info.pinned_slots;
         const std::uint64_t seq = load(slot.sequence, std::memory_order_acquire);
         if (seq != journal::kNoSequence && g.slot_index(seq) == i && seq >= info.oldest &&
             seq <= info.last_sequence) {
@@ -134,7 +133,6 @@ std::string format_info(const JournalInfo& info) {
     const std::uint64_t span = info.last_sequence == 0 ? 0 : info.last_sequence - info.oldest + 1;
     line("frames", fmt::format("{} present of {} in [oldest, last]", info.frames_present, span));
     line("pinned slots", fmt::to_string(info.pinned_slots));
-    if (info.writing_slots != 0) line("writing slots", fmt::to_string(info.writing_slots));
     line("owner pid", owner);
     line("writer opens", fmt::to_string(info.open_count));
     return out;

@@ -28,7 +28,6 @@ struct JournalInfo {
     std::uint64_t oldest = 0;          // oldest sequence that can be in the ring; 0 when empty
     std::uint64_t frames_present = 0;  // slots holding a published frame in [oldest, last]
     std::uint64_t pinned_slots = 0;    // slots with at least one pin
-    std::uint64_t writing_slots = 0;   // slots carrying the writer's claim mark
     std::int32_t owner_pid = 0;        // current or last writer; 0 = none open
     std::uint64_t open_count = 0;      // times a writer opened the file
 };

@@ -2,9 +2,9 @@
 //
 // Detects a frame that recovery must discard (a slot half-written when its
 // writer died, or a page the kernel never flushed) and lets any reader verify
-// a delivered payload. Not cryptographic: a 64-bit multiply-xorshift over
-// 8-byte words, folded to 32 bits, because it runs on every write of the hot
-// path and must cost nanoseconds for a 384-byte book.
+// a delivered payload. Not cryptographic: XXH3-64 (Debian's libxxhash-dev,
+// used header-only with XXH_INLINE_ALL inside the library, so there is no
+// link dependency), because it runs on every write of the hot path.
 #pragma once
 
 #include <cstddef>
@@ -12,12 +12,12 @@
 
 namespace sigrun::journal {
 
-struct FrameHeader;
-
-// Checksum of a frame's identity fields and payload. The payload is read
-// with plain loads: call it only on bytes no writer is changing (a private
-// copy, a pinned frame, or the writer's own slot).
-[[nodiscard]] std::uint32_t frame_checksum(std::uint64_t sequence, std::uint32_t length,
+// Checksum of a frame's identity fields and payload: XXH3-64 of the payload,
+// used as the seed of XXH3-64 over (sequence, length, msg_type, gen_time,
+// trigger_time). A flipped byte anywhere in them changes it. The payload is
+// read with plain loads: call it only on bytes no writer is changing (a
+// private copy, a frame behind a gate or a pin, or the writer's own slot).
+[[nodiscard]] std::uint64_t frame_checksum(std::uint64_t sequence, std::uint32_t length,
                                            std::int32_t msg_type, std::int64_t gen_time,
                                            std::int64_t trigger_time,
                                            const void* payload) noexcept;

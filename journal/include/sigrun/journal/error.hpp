@@ -22,6 +22,7 @@ enum class ErrorKind {
     read_only,           // file cannot be opened for writing
     writer_busy,         // another writer holds the journal
     pin_timeout,         // the slot to overwrite stayed pinned past the timeout
+    gate_timeout,        // a gating consumer stayed on the frame to overwrite past the timeout
 };
 
 class JournalError : public std::runtime_error {

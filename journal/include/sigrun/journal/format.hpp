@@ -25,7 +25,10 @@ namespace sigrun::journal {
 inline constexpr std::size_t kCacheLine = 64;
 
 inline constexpr char kMagic[8] = {'S', 'I', 'G', 'R', 'U', 'N', 'J', '\0'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+// 2: XXH3-64 checksum at offset 40, ref_count a plain pin count (no writer
+// mark), FileHeader::last_sequence_hint refreshed every kHintInterval frames
+// instead of per frame. Version 1 files are refused (wrong_version).
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kFileHeaderSize = 4096;
 
 // Slot sizes are multiples of the cache line, at least the frame header plus
@@ -43,22 +46,21 @@ inline constexpr std::uint64_t kNoSequence = 0;
 // `sequence + 1` ever wraps around to 0.
 inline constexpr std::uint64_t kMaxSequence = std::uint64_t{1} << 62;
 
-// Slot ref_count: the low 31 bits count pins (retains); the high bit is the
-// writer's claim. The writer takes a slot only by CAS 0 -> kWriting and
-// clears the mark with fetch_and(~kWriting), never a plain store, because a
-// reader's transient increment may sit beside the mark (see PROTOCOL.md).
-inline constexpr std::uint32_t kWriting = 0x8000'0000u;
-inline constexpr std::uint32_t kPinMask = 0x7FFF'FFFFu;
+// How often (in frames) the writer refreshes FileHeader::last_sequence_hint;
+// never more than the capacity, so that the slot of the hint is not lapped
+// before the next refresh (PROTOCOL.md, "Reading a frame").
+inline constexpr std::uint64_t kHintInterval = 64;
 
 struct alignas(kCacheLine) FrameHeader {
     std::uint64_t sequence;      // published sequence, release-stored LAST; 0 = none
-    std::uint32_t ref_count;     // pins + kWriting claim mark
+    std::uint32_t ref_count;     // pins held by the owner process (no other bits)
     std::uint32_t length;        // payload bytes
     std::int32_t msg_type;       // message id (sigrun/messages.h)
-    std::uint32_t checksum;      // over sequence, length, msg_type, times, payload
+    std::uint32_t reserved0;     // zero (the 32-bit checksum of format 1)
     std::int64_t gen_time;       // when the frame was generated (writer's clock, ns)
     std::int64_t trigger_time;   // time of the event that caused it (ns), 0 if none
-    std::uint8_t reserved[24];   // zero; room to grow inside the cache line
+    std::uint64_t checksum;      // XXH3-64 over sequence, length, msg_type, times, payload
+    std::uint8_t reserved[16];   // zero; room to grow inside the cache line
 };
 static_assert(sizeof(FrameHeader) == 64);
 static_assert(alignof(FrameHeader) == 64);
@@ -66,9 +68,9 @@ static_assert(offsetof(FrameHeader, sequence) == 0);
 static_assert(offsetof(FrameHeader, ref_count) == 8);
 static_assert(offsetof(FrameHeader, length) == 12);
 static_assert(offsetof(FrameHeader, msg_type) == 16);
-static_assert(offsetof(FrameHeader, checksum) == 20);
 static_assert(offsetof(FrameHeader, gen_time) == 24);
 static_assert(offsetof(FrameHeader, trigger_time) == 32);
+static_assert(offsetof(FrameHeader, checksum) == 40);
 
 struct alignas(kCacheLine) FileHeader {
     // -- written once at creation, read-only afterwards --
@@ -81,8 +83,11 @@ struct alignas(kCacheLine) FileHeader {
     std::int64_t created_time;     // ns since epoch
     std::uint8_t pad0[kCacheLine - 40];
 
-    // -- writer-owned, on their own cache line: readers poll it --
-    std::uint64_t last_sequence;   // last published sequence, release-stored after the slot's
+    // -- writer-owned, on its own cache line --
+    // A lower bound of the last published sequence, refreshed every
+    // kHintInterval frames, on flush_hint() and when the writer closes.
+    // Readers start probing slot sequences from it; they never trust it alone.
+    std::uint64_t last_sequence_hint;
     std::uint8_t pad1[kCacheLine - 8];
 
     // -- ownership, informational: the writer lock itself is flock() --
@@ -93,7 +98,7 @@ struct alignas(kCacheLine) FileHeader {
 static_assert(offsetof(FileHeader, format_version) == 8);
 static_assert(offsetof(FileHeader, slot_size) == 16);
 static_assert(offsetof(FileHeader, capacity) == 24);
-static_assert(offsetof(FileHeader, last_sequence) == 64);
+static_assert(offsetof(FileHeader, last_sequence_hint) == 64);
 static_assert(offsetof(FileHeader, owner_pid) == 128);
 static_assert(sizeof(FileHeader) <= kFileHeaderSize);
 static_assert(std::atomic_ref<std::uint64_t>::required_alignment <= alignof(std::uint64_t));

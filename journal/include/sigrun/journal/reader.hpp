@@ -6,8 +6,13 @@
 // writer has lapped gets an explicit lost result with the exact number of
 // frames it missed, then continues with the oldest frame still there.
 //
-// next_pinned() reads in place instead of copying; it needs the owner's
-// writable mapping (Pins) and is how the runner's dispatcher reads.
+// A reader finds frames by polling each slot's own sequence; the header's
+// last_sequence_hint only tells it where to start probing (PROTOCOL.md,
+// "Reading a frame").
+//
+// next_in_place() reads in place instead of copying, with no atomic RMW; it
+// needs the owner's writable mapping and a gate (Writer::gate_on) that keeps
+// the writer off the frame: it is how the runner's dispatcher reads.
 #pragma once
 
 #include <cstddef>
@@ -27,7 +32,7 @@ struct FrameInfo {
     std::uint32_t length = 0;
     std::int64_t gen_time = 0;
     std::int64_t trigger_time = 0;
-    std::uint32_t checksum = 0;
+    std::uint64_t checksum = 0;  // frame_checksum() of the frame as written
 };
 
 enum class ReadStatus {
@@ -42,12 +47,22 @@ struct ReadResult {
     std::uint64_t lost = 0;
 };
 
-struct PinnedRead {
+// A frame read in place (Reader::next_in_place).
+struct InPlaceRead {
     ReadStatus status = ReadStatus::empty;
     FrameInfo info;
     std::uint64_t lost = 0;
-    PinnedFrame frame;  // held when status == frame
+    const std::byte* payload = nullptr;  // in the slot, when status == frame
+    std::uint64_t slot = 0;              // slot index (for Pins), when status == frame
 };
+
+// The last published sequence of the journal in `mapping`: the header's
+// hint (ignored when its own slot shows it is ahead of what was written),
+// or `at_least` if larger — a sequence the caller knows was published —
+// then probing forward slot by slot while the next slot holds the next
+// sequence (or a later lap of it), at most `capacity` slots. Never above
+// kMaxSequence.
+[[nodiscard]] std::uint64_t last_published(const Mapping& mapping, std::uint64_t at_least = 0) noexcept;
 
 class Reader {
 public:
@@ -68,23 +83,37 @@ public:
     // journal's max payload (Geometry::max_payload()).
     ReadResult next(std::span<std::byte> buffer);
 
-    // Pins the next frame and returns it in place. Needs a writable mapping.
-    PinnedRead next_pinned();
+    // Returns the next frame in place: no copy, no atomic RMW. The payload
+    // stays valid until the caller moves its gate past the frame (or, with a
+    // pin added before that, until the pin is released). Precondition: the
+    // caller's gate (Writer::gate_on) is at most position(), or the writer
+    // is otherwise kept off the frames read (MdRetention's hold, no writer
+    // running). Needs the owner's writable mapping: throws std::logic_error
+    // on a read-only one.
+    InPlaceRead next_in_place();
 
     [[nodiscard]] std::uint64_t position() const noexcept { return position_; }
+    // The last published sequence (journal::last_published, starting from
+    // the newest frame this reader has seen published).
     [[nodiscard]] std::uint64_t last_published() const noexcept;
     [[nodiscard]] const std::shared_ptr<Mapping>& mapping() const noexcept { return mapping_; }
     [[nodiscard]] const Geometry& geometry() const noexcept { return mapping_->geometry(); }
 
 private:
-    // Moves past frames the writer overwrote; returns how many were lost.
-    std::uint64_t skip_lapped() noexcept;
+    // position_'s slot does not hold position_ (or did, `seen`, but the
+    // frame was rewritten under the reader or is damaged): true when it is
+    // simply not written yet (empty); otherwise moves past the frames that
+    // are gone, sets `lost` (0: it was published meanwhile, look again) and
+    // returns false.
+    bool missing_is_empty(std::uint64_t& lost, bool seen) noexcept;
     // gen_time of `sequence` if it is still intact in its slot.
     bool peek_gen_time(std::uint64_t sequence, std::int64_t& gen_time) const noexcept;
 
     std::shared_ptr<Mapping> mapping_;
-    std::unique_ptr<Pins> pins_;  // only with a writable mapping
     std::uint64_t position_ = 1;
+    // Newest sequence this reader has seen published: where probing starts
+    // when the header's hint is older.
+    mutable std::uint64_t known_published_ = 0;
 };
 
 }  // namespace sigrun::journal

@@ -1,20 +1,25 @@
 // sigrun/journal/writer.hpp — the single writer of a journal.
 //
-// Publication follows PROTOCOL.md, "Writing a frame": claim the slot (CAS of
-// its ref count from 0 to the writing mark, waiting for pins), invalidate its
-// sequence, fill payload and header, release-store the sequence as the last
-// write, clear the mark, advance the file's last_sequence.
+// Publication follows PROTOCOL.md, "Writing a frame": check the gates (a
+// cached minimum, re-read only when about to pass it), check the slot's pin
+// count (one acquire load, waiting while it is not 0), invalidate the
+// sequence, fill payload and header with relaxed stores, release-store the
+// sequence as the last write. No locked instruction per frame, one clock
+// read (none when the caller supplies gen_time), and the header's
+// last_sequence_hint only every kHintInterval frames.
 //
 // One Writer per journal, enforced across processes by the Mapping's flock.
 // Not thread-safe: one thread writes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "sigrun/journal/error.hpp"
 #include "sigrun/journal/format.hpp"
@@ -24,8 +29,10 @@ namespace sigrun::journal {
 
 struct WriterOptions {
     Geometry geometry{4096, 512};
-    // How long write() waits for a pinned slot before failing with
-    // PinTimeoutError. Never overwrites a pinned frame, never waits forever.
+    // How long write() waits for a pinned slot (then PinTimeoutError) or for
+    // a gate that holds the frame it would overwrite (then JournalError
+    // gate_timeout). Never overwrites a pinned or gated frame, never waits
+    // forever.
     std::chrono::nanoseconds pin_timeout = std::chrono::seconds(1);
 };
 
@@ -37,11 +44,14 @@ struct RecoveryReport {
     std::uint64_t stale_pins_cleared = 0;// pins left by a previous owner that died
 };
 
-struct PinWaitStats {
-    std::uint64_t waits = 0;             // writes that found their slot pinned
+// Waits of the writer for a pinned slot (pin_wait_stats) or a gate
+// (gate_wait_stats).
+struct WaitStats {
+    std::uint64_t waits = 0;             // writes that had to wait
     std::uint64_t timeouts = 0;          // of those, how many gave up
     std::chrono::nanoseconds longest{0}; // longest single wait
 };
+using PinWaitStats = WaitStats;
 
 // The slot to overwrite stayed pinned past WriterOptions::pin_timeout.
 class PinTimeoutError : public JournalError {
@@ -63,6 +73,19 @@ public:
     ~Writer();
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
+
+    // Gating (PROTOCOL.md, "Gating and pins"). `next_to_read` is a
+    // consumer's position in this process: the next sequence it will read;
+    // it no longer needs anything below it, and it only moves forward
+    // (release stores). From now on the writer never overwrites a sequence
+    // o unless o < next_to_read, for every gate; it waits up to pin_timeout
+    // and then throws JournalError(gate_timeout).
+    // Precondition: the writer has not yet overwritten `next_to_read`'s
+    // current value (last_sequence() < value + capacity) — register the gate
+    // before the writer can reach it, e.g. before the feed starts; throws
+    // std::logic_error otherwise. The atomic must outlive every later write.
+    // [writer thread, or before the writer thread starts]
+    void gate_on(const std::atomic<std::uint64_t>& next_to_read);
 
     // An in-place write: a claimed slot, filled by the caller through
     // copy_in() and published by commit(). At most one claim is open at a
@@ -87,43 +110,75 @@ public:
     };
 
     // Copies `payload` into the next frame and publishes it. Returns its
-    // sequence. Throws JournalError(payload_too_large) or PinTimeoutError.
-    // `gen_time` 0 means "read the clock now".
+    // sequence. `gen_time` 0 means "read the clock" (CLOCK_REALTIME, once);
+    // a supplied gen_time is raised to the previous frame's if it is older,
+    // so gen_time stays non-decreasing. Throws JournalError
+    // (payload_too_large, gate_timeout) or PinTimeoutError; after a throw
+    // nothing was published and the next write retries the same sequence.
     std::uint64_t write(std::int32_t msg_type, std::span<const std::byte> payload,
                         std::int64_t trigger_time = 0, std::int64_t gen_time = 0);
 
     template <class Message>
     std::uint64_t write_message(std::int32_t msg_type, const Message& message,
-                                std::int64_t trigger_time = 0) {
-        return write(msg_type, std::as_bytes(std::span(&message, 1)), trigger_time);
+                                std::int64_t trigger_time = 0, std::int64_t gen_time = 0) {
+        return write(msg_type, std::as_bytes(std::span(&message, 1)), trigger_time, gen_time);
     }
 
     // Claims the next slot for a payload of `length` bytes; fill it with
     // Claim::copy_in and call commit() promptly.
     Claim claim(std::int32_t msg_type, std::uint32_t length);
-    std::uint64_t commit(const Claim& claim, std::int64_t trigger_time = 0);
+    // Publishes the claimed frame; gen_time as in write().
+    std::uint64_t commit(const Claim& claim, std::int64_t trigger_time = 0,
+                         std::int64_t gen_time = 0);
+
+    // Stores last_sequence() into the header's hint now (it is otherwise
+    // refreshed every kHintInterval frames and when the writer closes).
+    // Readers do not need it to find frames; it shortens their probe.
+    void flush_hint() noexcept;
 
     [[nodiscard]] std::uint64_t last_sequence() const noexcept { return next_sequence_ - 1; }
     [[nodiscard]] const RecoveryReport& recovery() const noexcept { return recovery_; }
-    [[nodiscard]] const PinWaitStats& pin_wait_stats() const noexcept { return pin_waits_; }
+    [[nodiscard]] const WaitStats& pin_wait_stats() const noexcept { return pin_waits_; }
+    [[nodiscard]] const WaitStats& gate_wait_stats() const noexcept { return gate_waits_; }
     [[nodiscard]] const std::shared_ptr<Mapping>& mapping() const noexcept { return mapping_; }
     [[nodiscard]] const Geometry& geometry() const noexcept { return mapping_->geometry(); }
 
 private:
     void recover();
-    void acquire_slot(std::uint64_t index, std::uint64_t sequence);
-    std::uint64_t publish(std::uint64_t index, std::uint64_t sequence, std::int32_t msg_type,
-                          std::uint32_t length, std::int64_t trigger_time,
-                          const void* checksum_source, std::int64_t gen_time = 0);
+    void check_length(std::uint32_t length) const;
+    // G1, W1-W2: waits for the gates and the slot's pins, invalidates the slot.
+    FrameHeader& begin_frame(std::uint64_t sequence);
+    void wait_for_gates(std::uint64_t sequence);
+    void wait_for_pins(FrameHeader& slot, std::uint64_t sequence);
+    std::uint64_t min_gate() const noexcept;
+    // W4-W6: header fields, checksum, publication, hint.
+    std::uint64_t publish(FrameHeader& slot, std::uint64_t sequence, std::int32_t msg_type,
+                          std::uint32_t length, std::int64_t trigger_time, std::int64_t gen_time,
+                          const void* checksum_source) noexcept;
     std::int64_t next_gen_time(std::int64_t supplied) noexcept;
+    [[nodiscard]] FrameHeader& slot_of(std::uint64_t sequence) const noexcept {
+        return *reinterpret_cast<FrameHeader*>(ring_ + ((sequence - 1) & index_mask_) * slot_size_);
+    }
 
     std::shared_ptr<Mapping> mapping_;
     WriterOptions options_;
+    // Copied out of the mapping for the hot path.
+    std::byte* ring_ = nullptr;
+    std::uint64_t slot_size_ = 0;
+    std::uint64_t index_mask_ = 0;
+    std::uint64_t hint_mask_ = 0;     // refresh the hint when (sequence & hint_mask_) == 0
+    std::uint32_t max_payload_ = 0;
     std::uint64_t next_sequence_ = 1;
+    // First sequence whose write needs the gates re-read: cached min gate +
+    // capacity (UINT64_MAX without gates). The common case compares with it
+    // and reads nothing shared.
+    std::uint64_t gate_limit_ = UINT64_MAX;
+    std::vector<const std::atomic<std::uint64_t>*> gates_;
     std::int64_t last_gen_time_ = 0;
     bool claim_open_ = false;
     RecoveryReport recovery_;
-    PinWaitStats pin_waits_;
+    WaitStats pin_waits_;
+    WaitStats gate_waits_;
 };
 
 }  // namespace sigrun::journal
