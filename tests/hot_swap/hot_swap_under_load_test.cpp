@@ -75,10 +75,17 @@ TEST_P(HotSwapUnderLoadTest, EveryFrameOnceAcrossAlternatingSwapsWithStateCarrie
 
     // when: swap i waits until the feed is (i+1)/(swaps+1) of the way, then
     // deploys the other version and waits for the runner to switch to it.
+    // Each swap also waits until the engine put in by the previous one has
+    // handled a frame (its factors reached the signals journal): on a loaded
+    // machine a slow swap lets the feed run past several thresholds, and two
+    // swaps with no frame between them would leave a version no frame shows.
     std::uint64_t swapped_while_feeding = 0;
+    std::uint64_t factors_at_last_swap = 0;
     for (std::uint64_t i = 0; i < swaps; ++i) {
         ASSERT_TRUE(run.wait_for_md((i + 1) * frames / (swaps + 1)))
             << "the run ended before swap " << i << "; it stops only when told";
+        ASSERT_TRUE(wait_for([&] { return run.factors_published() > factors_at_last_swap; }))
+            << "no frame handled since swap " << i - 1;
         deploy(i % 2 == 0 ? test_plugins::versioned_v2 : test_plugins::versioned_v1, library);
         switch (trigger) {
             case Trigger::inotify: break;
@@ -90,6 +97,7 @@ TEST_P(HotSwapUnderLoadTest, EveryFrameOnceAcrossAlternatingSwapsWithStateCarrie
             return s.swapped + s.failed >= i + 1;
         })) << "swap " << i << " never happened";
         ASSERT_EQ(run.swapper().stats().failed, 0u) << "swap " << i << " failed";
+        factors_at_last_swap = run.factors_published();
         if (!run.finished() && run.md_published() < frame_cap) ++swapped_while_feeding;
     }
     ASSERT_TRUE(run.wait_for_md(frames));
