@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ gcc pkg-config git
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  valgrind binutils clang libclang-rt-14-dev
+  valgrind binutils clang libclang-rt-14-dev ccache
 )
 
 missing=()
