@@ -7,7 +7,8 @@ packages=(
   cmake ninja-build g++ gcc pkg-config git
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  valgrind binutils clang libclang-rt-14-dev
+  valgrind binutils clang libclang-rt-14-dev ccache
+  libxxhash-dev                                              # journal checksum (XXH3, header-only use)
   libboost-dev libreaderwriterqueue-dev python3-matplotlib   # tools/bench/run.sh: peer queues, plots
 )
 
