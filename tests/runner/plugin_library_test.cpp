@@ -156,6 +156,27 @@ TEST_F(PluginLibraryTest, CopyModePluginLoadsInEitherBuild) {
     EXPECT_NE(lib->destroy, nullptr);
 }
 
+TEST_F(PluginLibraryTest, PluginDeclaringItsMessageTypesIsCalledForThoseOnly) {
+    const auto ofi = PluginLibrary::load(SIGRUN_OFI_PLUGIN, private_dir_);
+    EXPECT_TRUE(ofi->accepts(SIGRUN_MSG_DEPTH));
+    EXPECT_FALSE(ofi->accepts(SIGRUN_MSG_TRADE));
+    EXPECT_FALSE(ofi->accepts(999));
+    const auto trade_flow = PluginLibrary::load(SIGRUN_TRADE_FLOW_PLUGIN, private_dir_);
+    EXPECT_FALSE(trade_flow->accepts(SIGRUN_MSG_DEPTH));
+    EXPECT_TRUE(trade_flow->accepts(SIGRUN_MSG_TRADE));
+}
+
+// A plugin built against the ABI 1.0 headers: its plugin_info ends before
+// message_types. It still loads, and gets every message type as in 1.0.
+TEST_F(PluginLibraryTest, PluginBuiltForAbi10LoadsAndIsCalledForEveryType) {
+    const auto lib = PluginLibrary::load(test_plugins::c_abi_1_0, private_dir_);
+    EXPECT_EQ(lib->info().abi_minor, 0u);
+    EXPECT_EQ(lib->info().struct_size, offsetof(sigrun_plugin_info, message_types));
+    EXPECT_TRUE(lib->accepts(SIGRUN_MSG_DEPTH));
+    EXPECT_TRUE(lib->accepts(SIGRUN_MSG_TRADE));
+    EXPECT_TRUE(lib->accepts(999));
+}
+
 TEST_F(PluginLibraryTest, UnwritablePrivateFolderIsRefusedSayingMakeItWritable) {
     // given a "private folder" that is a regular file, so no copy can be made
     std::ofstream(dir_ / "not_a_folder") << "x";

@@ -81,6 +81,7 @@ const LifecyclePlugin kPlugins[] = {
     {"trade_flow", SIGRUN_TRADE_FLOW_PLUGIN, R"({"window_events": 8})", Outcome::runs},
     {"slow_engine", SIGRUN_SLOW_ENGINE_PLUGIN, "{}", Outcome::runs},
     {"c_minimal", test_plugins::c_minimal, "{}", Outcome::runs},
+    {"c_abi_1_0", test_plugins::c_abi_1_0, "{}", Outcome::runs},
     {"holder", test_plugins::holder, R"({"hold": 4})", Outcome::runs},
     {"throwing", test_plugins::throwing, R"({"throw_every": 3})", Outcome::runs},
     {"versioned_v1", test_plugins::versioned_v1, "{}", Outcome::runs, true},

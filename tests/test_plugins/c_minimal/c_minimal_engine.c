@@ -5,7 +5,14 @@
  * On every depth it emits "mid" = (best bid + best ask) / 2 when both sides
  * exist; on every trade it emits "last_price". It ignores its config and
  * message ids it does not know.
+ *
+ * Built twice: as c_minimal (ABI 1.1: declares the two types it handles)
+ * and, with SIGRUN_TEST_ABI_1_0, as c_abi_1_0: the plugin_info of a plugin
+ * built against the 1.0 headers (minor 0, the 40-byte struct without
+ * message_types), which a 1.1 runner must still load and call for every
+ * message type.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +22,22 @@ typedef struct c_minimal_engine {
     const sigrun_host_api* host;
 } c_minimal_engine;
 
+#if SIGRUN_TEST_ABI_1_0
+static const sigrun_plugin_info c_minimal_info = {
+    SIGRUN_ABI_VERSION_MAJOR,
+    0,
+    (uint32_t)offsetof(sigrun_plugin_info, message_types), /* what sizeof was in 1.0 */
+    SIGRUN_HANDOFF_COPY,
+    "c_abi_1_0",
+    "1.0.0",
+    0,
+    0,
+    NULL, /* beyond struct_size: the runner must not read these */
+    0,
+    0,
+};
+#else
+static const int32_t c_minimal_types[] = {SIGRUN_MSG_DEPTH, SIGRUN_MSG_TRADE};
 static const sigrun_plugin_info c_minimal_info = {
     SIGRUN_ABI_VERSION_MAJOR,
     SIGRUN_ABI_VERSION_MINOR,
@@ -24,7 +47,11 @@ static const sigrun_plugin_info c_minimal_info = {
     "1.0.0",
     0, /* no state carried across hot swap */
     0,
+    c_minimal_types, /* the runner calls it for these only */
+    2,
+    0,
 };
+#endif
 
 SIGRUN_EXPORT const sigrun_plugin_info* signal_plugin_info(void) {
     return &c_minimal_info;
