@@ -4,8 +4,14 @@
 // runner's dispatch loop.
 //
 //   BM_Handoff/null         one held depth frame handed to bench_null again
-//                           and again: the C ABI call and the SDK's handoff
-//                           (heap copy, or retain + release) alone
+//                           and again, borrowed: the C ABI call alone (the
+//                           same in both modes since SDK 1.1)
+//   BM_Handoff/keep         the same, bench_null {"keep": true}: the engine
+//                           keeps each frame and drops the one it kept
+//                           before — what the two modes differ in (frame-ref:
+//                           frame_retain + frame_release; copy: a pooled copy
+//                           and its give-back). The rig checks that a
+//                           frame-ref build really retained (check_keep).
 //   BM_Dispatch/null        bench_null: reads one field (dispatch + handoff)
 //   BM_Dispatch/microprice  the shipped engine: 4 factors per depth frame
 //
@@ -17,17 +23,31 @@
 // Rig (every runner call): dispatch_rig.hpp. Results: docs/performance.md.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <exception>
+
 #include "dispatch_rig.hpp"
 
 namespace {
 
 using sigrun::bench::DispatchRig;
 
-void BM_Handoff(benchmark::State& state, const char* library) {
-    DispatchRig rig(library);
+void BM_Handoff(benchmark::State& state, const char* library, bool keep) {
+    DispatchRig rig(library, keep ? R"({"keep": true})" : "{}");
     rig.hold_one_frame();
+    if (keep) {
+        rig.handoff();
+        try {
+            rig.check_keep();
+        } catch (const std::exception& e) {
+            state.SkipWithError(e.what());
+            return;
+        }
+    }
     for (auto _ : state) rig.handoff();
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.counters["retains_per_event"] =
+        static_cast<double>(rig.retains()) / static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
     state.SetLabel(sigrun::bench::kHandoffMode);
 }
 
@@ -46,7 +66,8 @@ void BM_Dispatch(benchmark::State& state, const char* library) {
     state.SetLabel(sigrun::bench::kHandoffMode);
 }
 
-BENCHMARK_CAPTURE(BM_Handoff, null, SIGRUN_BENCH_NULL_ENGINE)->Unit(benchmark::kNanosecond);
+BENCHMARK_CAPTURE(BM_Handoff, null, SIGRUN_BENCH_NULL_ENGINE, false)->Unit(benchmark::kNanosecond);
+BENCHMARK_CAPTURE(BM_Handoff, keep, SIGRUN_BENCH_NULL_ENGINE, true)->Unit(benchmark::kNanosecond);
 BENCHMARK_CAPTURE(BM_Dispatch, null, SIGRUN_BENCH_NULL_ENGINE)->Unit(benchmark::kNanosecond);
 BENCHMARK_CAPTURE(BM_Dispatch, microprice, SIGRUN_BENCH_MICROPRICE_ENGINE)->Unit(benchmark::kNanosecond);
 

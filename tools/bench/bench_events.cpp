@@ -6,10 +6,13 @@
 //     journal_write          Writer::write of a 384 B frame
 //     journal_read           Reader::next (copy out) of a 384 B frame
 //     journal_read_in_place  the in-place read the dispatcher does
-//     handoff_null           one held frame handed to bench_null (C ABI + SDK handoff)
+//     handoff_null           one held frame handed to bench_null, borrowed (the C ABI call)
+//     handoff_keep           the same, bench_null {"keep": true}: keeps each frame, drops the
+//                            previous one (frame-ref: retain + release; copy: pooled copy)
 //     dispatch_null          Dispatcher -> bench_null, frame read included
 //     dispatch_microprice    Dispatcher -> microprice, 4 factors published
 //   prints: stage=<stage> mode=<copy|frame-ref|journal> events=<N rounded up to whole batches> allocs=<count>
+//           retains=<frame_retain calls the host granted during the measured events>
 //
 // Only the events inside measured_*() are counted: frames to read are
 // written outside it, and a warm-up batch runs first through warmup_*()
@@ -84,7 +87,7 @@ struct Stage {
         if (name == "journal_write") journal->write(n);
         else if (name == "journal_read") journal->read(n, false);
         else if (name == "journal_read_in_place") journal->read(n, true);
-        else if (name == "handoff_null") for (std::uint64_t i = 0; i < n; ++i) dispatch->handoff();
+        else if (name == "handoff_null" || name == "handoff_keep") for (std::uint64_t i = 0; i < n; ++i) dispatch->handoff();
         else dispatch->dispatch_until(last_);
     }
     std::uint64_t last_ = 0;
@@ -99,26 +102,27 @@ extern "C" [[gnu::noinline]] void warmup_batch(Stage& s, std::uint64_t n) { s.ru
 int main(int argc, char** argv) {
     if (argc != 3) {
         std::fprintf(stderr, "usage: bench_events <journal_write|journal_read|journal_read_in_place|handoff_null|"
-                             "dispatch_null|dispatch_microprice> <events>\n");
+                             "handoff_keep|dispatch_null|dispatch_microprice> <events>\n");
         return 2;
     }
     Stage s;
     s.name = argv[1];
     std::uint64_t events = std::stoull(argv[2]);
     const bool journal_stage = s.name.rfind("journal_", 0) == 0;
-    const bool dispatch_stage = s.name.rfind("dispatch_", 0) == 0 || s.name == "handoff_null";
+    const bool handoff = s.name == "handoff_null" || s.name == "handoff_keep";
+    const bool dispatch_stage = s.name.rfind("dispatch_", 0) == 0 || handoff;
     if (!journal_stage && !dispatch_stage) {
         std::fprintf(stderr, "bench_events: unknown stage '%s'\n", s.name.c_str());
         return 2;
     }
     if (journal_stage) s.journal = std::make_unique<JournalRig>(s.name == "journal_read_in_place");
     if (dispatch_stage)
-        s.dispatch = std::make_unique<DispatchRig>(s.name == "dispatch_microprice" ? SIGRUN_BENCH_MICROPRICE_ENGINE
-                                                                                  : SIGRUN_BENCH_NULL_ENGINE);
-    if (s.name == "handoff_null") s.dispatch->hold_one_frame();
+        s.dispatch = std::make_unique<DispatchRig>(
+            s.name == "dispatch_microprice" ? SIGRUN_BENCH_MICROPRICE_ENGINE : SIGRUN_BENCH_NULL_ENGINE,
+            s.name == "handoff_keep" ? R"({"keep": true})" : "{}");
+    if (handoff) s.dispatch->hold_one_frame();
 
     // Whole batches, no larger than half the ring, so frames to read are never overwritten.
-    const bool handoff = s.name == "handoff_null";
     const std::uint64_t batch = journal_stage ? kJournalBatch : DispatchRig::kBatch;
     const auto one_batch = [&](bool measured) -> std::uint64_t {
         if (dispatch_stage && !handoff) s.last_ = s.dispatch->write_batch();
@@ -132,12 +136,15 @@ int main(int argc, char** argv) {
         return alloc_counter::stop();
     };
     one_batch(false);
+    if (s.name == "handoff_keep") s.dispatch->check_keep();  // frame-ref: really retained, not copied
+    const std::uint64_t retains_before = dispatch_stage ? s.dispatch->retains() : 0;  // warm-up's retains out
     const std::uint64_t batches = (events + batch - 1) / batch;
     std::uint64_t allocs = 0;
     for (std::uint64_t b = 0; b < batches; ++b) allocs += one_batch(true);
     events = batches * batch;
-    std::printf("stage=%s mode=%s events=%llu allocs=%llu\n", s.name.c_str(),
+    std::printf("stage=%s mode=%s events=%llu allocs=%llu retains=%llu\n", s.name.c_str(),
                 journal_stage ? "journal" : kHandoffMode, static_cast<unsigned long long>(events),
-                static_cast<unsigned long long>(allocs));
+                static_cast<unsigned long long>(allocs),
+                static_cast<unsigned long long>(dispatch_stage ? s.dispatch->retains() - retains_before : 0));
     return 0;
 }

@@ -1,7 +1,12 @@
 // bench_journal — journal throughput: frames/s for one writer, with and
 // without a reader in another thread.
 //
-//   BM_WriteOnly/<bytes>        one thread, Writer::write, nobody reads
+//   BM_WriteOnly/<bytes>        one thread, Writer::write, nobody reads (gen_time 0:
+//                               the writer reads CLOCK_REALTIME per frame)
+//   BM_WriteOnlyGenTime/<bytes> the same with the caller's gen_time (no clock read)
+//   BM_Primitive_*              one CLOCK_REALTIME read, one rdtsc, one uncontended
+//                               atomic increment / compare-exchange: the floors the
+//                               report reads targets against
 //   BM_WriteRead/<bytes>        writer thread + reader thread copying with Reader::next
 //   BM_WritePinnedRead/<bytes>  writer thread + reader thread reading in place as the
 //                               dispatcher does (journal_adapter.hpp: pinned in v1, gated in v2)
@@ -21,7 +26,13 @@
 
 #include <unistd.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
 #include <atomic>
+#include <chrono>
+#include <ctime>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -116,6 +127,58 @@ void BM_WriteOnly(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 
+// The same with gen_time supplied by the caller (an increasing counter): no
+// clock read in the writer. BM_WriteOnly - this = the writer's own clock read.
+void BM_WriteOnlyGenTime(benchmark::State& state) {
+    BenchDir dir;
+    Writer writer(dir.journal(), options());
+    const auto payload = make_payload(static_cast<std::size_t>(state.range(0)));
+    std::int64_t t = 1;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(api::write(writer, kMsgType, payload, t++));
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+}
+
+// The floors the targets are read against, on this machine, in this run
+// (one thread, nothing shared): what one CLOCK_REALTIME read costs (the
+// journal writer's, when gen_time is 0), one rdtsc (the benchmarks' stamp),
+// one uncontended atomic increment (a frame-ref keep: Pins::add) and one
+// uncontended compare-exchange (a release: Pins::release, CopyPool::give_back).
+void BM_Primitive_clock_realtime(benchmark::State& state) {
+    for (auto _ : state) {
+        timespec ts;
+        ::clock_gettime(CLOCK_REALTIME, &ts);
+        benchmark::DoNotOptimize(ts);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+void BM_Primitive_rdtsc(benchmark::State& state) {
+    for (auto _ : state) {
+#if defined(__x86_64__) || defined(__i386__)
+        benchmark::DoNotOptimize(__rdtsc());
+#else
+        benchmark::DoNotOptimize(std::chrono::steady_clock::now());
+#endif
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+void BM_Primitive_atomic_increment(benchmark::State& state) {
+    alignas(64) std::atomic<std::uint32_t> count{0};
+    for (auto _ : state) benchmark::DoNotOptimize(count.fetch_add(1, std::memory_order_relaxed));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+void BM_Primitive_compare_exchange(benchmark::State& state) {
+    alignas(64) std::atomic<std::uint32_t> count{0};
+    for (auto _ : state) {
+        std::uint32_t c = count.load(std::memory_order_relaxed);
+        while (!count.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        }
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 // Shared between the benchmark (writer) thread and the reader thread.
 struct Pipe {
     std::atomic<std::uint64_t> consumed{0};  // sequences the reader is done with
@@ -197,6 +260,11 @@ void payload_sizes(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_WriteOnly)->Apply(payload_sizes);
+BENCHMARK(BM_WriteOnlyGenTime)->Apply(payload_sizes);
+BENCHMARK(BM_Primitive_clock_realtime);
+BENCHMARK(BM_Primitive_rdtsc);
+BENCHMARK(BM_Primitive_atomic_increment);
+BENCHMARK(BM_Primitive_compare_exchange);
 BENCHMARK(BM_WriteRead)->Apply(payload_sizes);
 BENCHMARK(BM_WritePinnedRead)->Apply(payload_sizes);
 

@@ -79,10 +79,18 @@ private:
 // writer never writes sequence s unless s < next_to_read + capacity, and,
 // like the peers' cached indices, re-reads next_to_read only when its cached
 // copy says the ring is full.
-template <bool kInPlace, std::size_t N>
+//
+// Clocks: the writer passes the payload's stamp (the first 8 bytes, put
+// there by the benchmark: Clock::now() in latency_peers, a non-zero counter
+// in bench_peers) as the frame's gen_time, so the journal reads exactly as
+// many clocks per message as the peers do (one, or none), not one more.
+// kOwnClock (the `journal_clock` rows) passes gen_time 0 instead: the writer
+// reads CLOCK_REALTIME itself, as the runner's feed does today — the
+// difference between the two rows is the price of that clock read.
+template <bool kInPlace, std::size_t N, bool kOwnClock = false>
 class JournalChannel {
 public:
-    static constexpr const char* kName = "journal";
+    static constexpr const char* kName = kOwnClock ? "journal_clock" : "journal";
     static constexpr const char* kVariant = kInPlace ? "in_place" : "copy";
 
     explicit JournalChannel(std::size_t /*payload_bytes*/)
@@ -98,7 +106,8 @@ public:
             gate_cache_ = next_to_read_.value.load(std::memory_order_acquire);  // pairs with the reader's release
             if (written_ + 1 >= gate_cache_ + kCapacity) return false;
         }
-        written_ = journal_api::write(writer_, kMsgType, std::span(m.bytes.data(), N));
+        const std::int64_t gen_time = kOwnClock ? 0 : static_cast<std::int64_t>(get_stamp(m.bytes.data()));
+        written_ = journal_api::write(writer_, kMsgType, std::span(m.bytes.data(), N), gen_time);
         return true;
     }
 
@@ -134,6 +143,9 @@ template <std::size_t N>
 using JournalCopy = JournalChannel<false, N>;
 template <std::size_t N>
 using JournalInPlace = JournalChannel<true, N>;
+// In place, the writer reading its own clock (gen_time 0).
+template <std::size_t N>
+using JournalClockInPlace = JournalChannel<true, N, true>;
 
 // boost::lockfree::spsc_queue (run-time capacity, copy in / copy out).
 template <std::size_t N>

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -35,7 +36,9 @@ public:
     static constexpr journal::Geometry kSignalsGeometry{65536, 512};  // the runner default
     static constexpr std::uint64_t kBatch = 2048;  // half the md ring: nothing is overwritten before dispatch
 
-    explicit DispatchRig(const char* library) : dir_(scratch_dir()) {
+    // `engine_config` is the engine's own JSON config (bench_null: {"keep": true}
+    // makes it keep every frame).
+    explicit DispatchRig(const char* library, const char* engine_config = "{}") : dir_(scratch_dir()) {
         spdlog::set_level(spdlog::level::warn);
         std::filesystem::create_directories(dir_);
         md_ = std::make_unique<journal::Writer>(dir_ / "md.journal", journal::WriterOptions{kMdGeometry, {}});
@@ -47,6 +50,7 @@ public:
         md_->gate_on(dispatcher_->position());  // the dispatcher reads in place, as in Runner
         runner::EngineConfig config;
         config.name = "bench";
+        config.config_json = engine_config;
         dispatcher_->add_engine(std::make_unique<runner::EngineInstance>(
             config, runner::PluginLibrary::load(library, dir_ / ".plugins"), publisher_.get(), pins_.get()));
     }
@@ -99,6 +103,28 @@ public:
         frame_.slot = held_index_;
     }
     void handoff() { dispatcher_->engines().front()->on_data(frame_); }
+
+    // After at least one handoff() of the held frame to an engine that keeps
+    // it: checks that keeping did what the build's mode says. frame-ref: the
+    // host retained the frame (EngineHost::on_retain -> Pins::add, not the
+    // SDK's copy fallback), so the slot carries the rig's pin plus the
+    // engine's. copy: nothing retained, only the rig's pin. Throws
+    // std::runtime_error naming what it found otherwise.
+    void check_keep() const {
+        const auto& host = dispatcher_->engines().front()->host();
+        const std::uint64_t retains = host.retains();
+        const std::uint32_t pins = pins_->count(held_index_);
+        const bool ok = SIGRUN_ZERO_COPY ? (retains > 0 && pins == 2 && host.holds_on(held_index_) == 1)
+                                         : (retains == 0 && pins == 1);
+        if (!ok) {
+            throw std::runtime_error(std::string("DispatchRig::check_keep (") + kHandoffMode + "): retains=" +
+                                     std::to_string(retains) + " pins on the held slot=" + std::to_string(pins) +
+                                     (SIGRUN_ZERO_COPY ? " (expected retains > 0, 2 pins: keep() must retain the "
+                                                         "frame, not copy it)"
+                                                       : " (expected 0 retains, 1 pin: copy builds keep copies)"));
+        }
+    }
+    [[nodiscard]] std::uint64_t retains() const { return dispatcher_->engines().front()->host().retains(); }
 
     [[nodiscard]] std::uint64_t lost() const { return dispatcher_->counts().lost; }
     [[nodiscard]] std::uint64_t depth_frames() const { return dispatcher_->counts().depth; }

@@ -47,8 +47,16 @@ inline WriterOptions writer_options(Geometry geometry) {
     return o;
 }
 
-inline std::uint64_t write(Writer& w, std::int32_t type, std::span<const std::byte> payload) {
-    return w.write(type, payload);
+// gen_time 0: the writer reads CLOCK_REALTIME itself (one clock read per
+// frame); otherwise the caller's timestamp is the frame's gen_time (v2; v1
+// always read the clock and ignores it).
+template <class W = Writer>
+std::uint64_t write(W& w, std::int32_t type, std::span<const std::byte> payload, std::int64_t gen_time = 0) {
+    if constexpr (requires { w.write(type, payload, std::int64_t{0}, std::int64_t{0}); }) {
+        return w.write(type, payload, 0, gen_time);
+    } else {
+        return w.write(type, payload);
+    }
 }
 
 // The in-place reader reads through the owner's writable mapping.

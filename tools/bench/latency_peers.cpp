@@ -7,7 +7,10 @@
 // For each channel and payload (64 B, 384 B): the writer (pinned to the
 // first CPU) stamps Clock::now() into the payload and sends; the reader
 // (pinned to the second) takes Clock::now() when it has the message and
-// keeps the difference. The writer sends the next message only once the
+// keeps the difference. The journal rows take that stamp as the frame's
+// gen_time (one clock read per message, like the peers); journal_clock lets
+// the writer read CLOCK_REALTIME itself on top (gen_time 0), as the runner's
+// feed does. The writer sends the next message only once the
 // reader has taken the previous one, so this is the latency of one handoff
 // into an idle reader, without queueing. N samples per channel and payload,
 // collected in R rounds that take turns across the channels (interleaved,
@@ -166,6 +169,7 @@ int main(int argc, char** argv) {
     std::vector<Series> all;
     add_channel<JournalCopy>(all);
     add_channel<JournalInPlace>(all);
+    add_channel<JournalClockInPlace>(all);
     add_channel<BoostChannel>(all);
     add_channel<RwQueueChannel>(all);
     add_channel<RingChannel>(all);

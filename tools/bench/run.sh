@@ -7,14 +7,18 @@
 # (frame-ref) presets, reusing existing build folders, with -j2; runs every
 # benchmark; writes build/bench/results.json (raw outputs in
 # build/bench/raw/) and regenerates docs/performance.md and its plots from
-# it (tools/bench/report.py, template tools/bench/performance.md.in).
+# it (tools/bench/report.py, template tools/bench/performance.md.in),
+# including the Targets table at its top and the table between the
+# perf-table markers of README.md's "Performance" section.
 #
 #   --quick          fewer repetitions and samples: a few minutes on 2 cores
 #   --save-baseline  also copy results.json to docs/bench-baseline.json, the
 #                    "before" that the plots and tables compare against
 #
 # Environment: SIGRUN_BENCH_JOBS (build jobs, default 2),
-# SIGRUN_BENCH_EVENTS (runner end-to-end events, default 2000000).
+# SIGRUN_BENCH_EVENTS (runner end-to-end and hot-swap events, default
+# 2000000; --quick 200000), SIGRUN_BENCH_SWAP_ROUNDS (hot-swap rounds of all
+# three engines, default 100).
 # Exit 0 when everything ran; non-zero with one line saying what is missing
 # or what failed.
 set -euo pipefail
@@ -27,7 +31,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
     --save-baseline) save_baseline=1 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (use --quick, --save-baseline)" >&2; exit 2 ;;
   esac
 done
@@ -122,8 +126,8 @@ gbench "$rel/bench_peers" peers
 step "journal vs peers: one-way latency ($lat_samples samples per series, $lat_rounds interleaved rounds)"
 "$rel/latency_peers" --samples "$lat_samples" --rounds "$lat_rounds" \
   --json "$raw/latency.json" --cdf "$raw/latency_cdf.json" >>"$log" 2>&1 || die "latency_peers failed; see $log"
-step "journal write only"
-gbench "$rel/bench_journal" journal --benchmark_filter='BM_WriteOnly'
+step "journal write only; floors (clock read, rdtsc, atomic increment, CAS)"
+gbench "$rel/bench_journal" journal --benchmark_filter='BM_WriteOnly|BM_Primitive'
 
 # ---- handoff and dispatch, both modes ----------------------------------------------
 for preset in release zero-copy; do
@@ -136,7 +140,7 @@ done
 # outside); callgrind collects only inside it (--toggle-collect), so Ir / N
 # is the cost of one event.
 stages_journal="journal_write journal_read journal_read_in_place"
-stages_dispatch="handoff_null dispatch_null dispatch_microprice"
+stages_dispatch="handoff_null handoff_keep dispatch_null dispatch_microprice"
 for preset in release zero-copy; do
   stages=$stages_dispatch
   [ "$preset" = release ] && stages="$stages_journal $stages_dispatch"
@@ -150,7 +154,18 @@ for preset in release zero-copy; do
   done
 done
 
-# ---- runner end to end ---------------------------------------------------------------
+# ---- runner end to end; hot-swap switch pause -----------------------------------------
+# The signals journal: slot_size 512 (one frame holds an engine call's values:
+# ofi's 6, microprice's 4) and the runner's default capacity, 65536 slots
+# (32 MiB). A run writes about one frame per engine call that emits (~1.8 per
+# event, so ~3.5 M for 2 M events): the ring is overwritten many times over.
+# Nothing reads, gates or pins the signals journal in this run, so a lap
+# costs the writer exactly what a fresh slot does (the file is populated
+# when it is opened); holding every batch would take a 2^22-slot, 2 GiB
+# file. sigrun-journal info after each run records how many were written.
+swap_rounds=${SIGRUN_BENCH_SWAP_ROUNDS:-100}
+reload_every=$(( e2e_events / swap_rounds ))
+[ "$reload_every" -ge 1 ] || reload_every=1
 for preset in release zero-copy; do
   dir=$root/$out/e2e-$preset
   mkdir -p "$dir"
@@ -159,7 +174,7 @@ for preset in release zero-copy; do
 {
   "journal": { "dir": "$dir/journal",
                "md": { "capacity": 4096, "slot_size": 512 },
-               "signals": { "capacity": 65536, "slot_size": 256 },
+               "signals": { "capacity": 65536, "slot_size": 512 },
                "pin_timeout_ms": 1000 },
   "source": { "kind": "synthetic", "seed": 42, "events": $e2e_events, "instrument": "BTCUSDT" },
   "engines": [
@@ -174,11 +189,23 @@ JSON
     step "runner end to end ($preset, $e2e_events synthetic events, run $run/$e2e_runs)"
     rm -rf "$dir/journal"
     t0=$(date +%s%N)
-    "build/$preset/runner/sigrun" --config "$dir/runner.json" > "$raw/e2e-$preset-$run.txt" 2>>"$log" ||
+    timeout 900 "build/$preset/runner/sigrun" --config "$dir/runner.json" > "$raw/e2e-$preset-$run.txt" 2>>"$log" ||
       die "sigrun ($preset) failed; see $raw/e2e-$preset-$run.txt and $log"
     t1=$(date +%s%N)
     echo "wall_ns $((t1 - t0))" >> "$raw/e2e-$preset-$run.txt"
+    "build/$preset/tools/journal_inspect/sigrun-journal" info "$dir/journal/signals.journal" \
+      > "$raw/e2e-$preset-$run-signals.txt" 2>>"$log" || die "sigrun-journal info on the signals journal failed; see $log"
   done
+  # Hot swap: the same run, every engine reloaded from its own file after each
+  # $reload_every dispatched frames (sigrun --reload-every): about
+  # $swap_rounds rounds of three swaps at full feed speed, no state carried,
+  # no warm-up. The runner times each switch (dispatch standing still between
+  # two frames while the new engine is put in place) and prints p50/p99/max.
+  step "hot-swap switch pause ($preset, --reload-every $reload_every, ~$swap_rounds rounds of 3 engines)"
+  rm -rf "$dir/journal"
+  timeout 900 "build/$preset/runner/sigrun" --config "$dir/runner.json" --reload-every "$reload_every" \
+    > "$raw/hotswap-$preset.txt" 2>>"$log" || die "sigrun --reload-every ($preset) failed; see $raw/hotswap-$preset.txt and $log"
+  echo "reload_every $reload_every" >> "$raw/hotswap-$preset.txt"
   rm -rf "$dir/journal"
 done
 
@@ -193,9 +220,9 @@ PY
 step "writing $out/results.json and docs/performance.md"
 "$python" tools/bench/report.py --raw "$raw" --results "$out/results.json" \
   --baseline docs/bench-baseline.json --template tools/bench/performance.md.in \
-  --doc docs/performance.md --plots docs || die "report.py failed"
+  --doc docs/performance.md --plots docs --readme README.md || die "report.py failed"
 if [ "$save_baseline" = 1 ]; then
   cp "$out/results.json" docs/bench-baseline.json
   step "saved docs/bench-baseline.json"
 fi
-step "done: $out/results.json, docs/performance.md"
+step "done: $out/results.json, docs/performance.md, README.md (Performance table)"
