@@ -20,16 +20,17 @@ void Pins::add(std::uint64_t index) const noexcept {
     detail::ref(mapping_->slot(index).ref_count).fetch_add(1, std::memory_order_relaxed);
 }
 
-// PROTOCOL.md, P2.
+// PROTOCOL.md, P2. One locked instruction: the decrement itself. acq_rel:
+// the release half orders our reads of the payload before the writer's
+// acquire load of the count (W1) that sees it drop. A decrement from 0 (a
+// double release, a bug in the caller) is undone at once; meanwhile the
+// writer only sees a non-zero count and waits, never a freed slot.
 bool Pins::release(std::uint64_t index) const noexcept {
     auto count = detail::ref(mapping_->slot(index).ref_count);
-    std::uint32_t current = count.load(std::memory_order_relaxed);
-    do {
-        if (current == 0) return false;  // nothing to release: caller bug
-        // acq_rel: the release half orders our reads of the payload before
-        // the writer's acquire load of the count (W1) that sees it drop.
-    } while (!count.compare_exchange_weak(current, current - 1, std::memory_order_acq_rel,
-                                          std::memory_order_relaxed));
+    if (count.fetch_sub(1, std::memory_order_acq_rel) == 0) [[unlikely]] {
+        count.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
     return true;
 }
 

@@ -43,6 +43,8 @@ void bump(std::atomic<std::uint32_t>& counter) noexcept {
 
 }  // namespace
 
+thread_local const EngineHost* EngineHost::inside_ = nullptr;
+
 EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins)
     : name_(std::move(engine_name)), publisher_(publisher), pins_(pins) {
     api_.abi_version = SIGRUN_ABI_VERSION;
@@ -185,6 +187,12 @@ std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     return 0;
 }
 
+void EngineHost::report_bad_release() noexcept {
+    if (bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
+        spdlog::error("[{}] frame_release of a frame it does not hold (double release?); fix the engine", name_);
+    }
+}
+
 void EngineHost::on_release(void* ctx, const void* data) {
     auto* self = static_cast<EngineHost*>(ctx);
     const auto slot = self->pins_ != nullptr ? self->pins_->mapping()->slot_of_payload(data) : std::nullopt;
@@ -194,14 +202,24 @@ void EngineHost::on_release(void* ctx, const void* data) {
         }
         return;
     }
+    auto& retained = self->retained_[*slot];
     auto& released = self->released_[*slot];
+    if (inside_ == self) {
+        // On the dispatch thread, inside this engine's call: retained_ is
+        // this thread's own counter, so taking one back is a plain store.
+        const std::uint32_t held = retained.load(std::memory_order_relaxed) - released.load(std::memory_order_relaxed);
+        if (held == 0) {
+            self->report_bad_release();
+            return;
+        }
+        retained.store(retained.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+        self->pins_->release(*slot);
+        return;
+    }
     std::uint32_t current = released.load(std::memory_order_relaxed);
     do {
-        if (current == self->retained_[*slot].load(std::memory_order_relaxed)) {
-            if (self->bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
-                spdlog::error("[{}] frame_release of a frame it does not hold (double release?); fix the engine",
-                              self->name_);
-            }
+        if (current == retained.load(std::memory_order_relaxed)) {
+            self->report_bad_release();
             return;
         }
     } while (!released.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));

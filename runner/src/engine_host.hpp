@@ -51,8 +51,12 @@ public:
 
     // Bracket one signal_on_data call [dispatch-thread]. leave() publishes
     // what the call emitted.
-    void enter(const CurrentFrame* frame) noexcept { current_ = frame; }
+    void enter(const CurrentFrame* frame) noexcept {
+        current_ = frame;
+        inside_ = this;
+    }
     void leave() noexcept {
+        inside_ = nullptr;
         if (batch_count_ != 0) flush_batch();
         current_ = nullptr;
     }
@@ -83,8 +87,15 @@ private:
     std::int32_t register_factor(std::string_view name);
     std::int32_t add_value(std::int32_t factor_id, const char* instrument, double value) noexcept;
     void flush_batch() noexcept;
+    void report_bad_release() noexcept;
     // Logs `what` once per engine and counts the refusal; returns `code`.
     std::int32_t refuse(std::int32_t code, const char* what) noexcept;
+
+    // The engine whose signal_on_data runs on this thread right now: a
+    // frame_release made from inside that call (an engine dropping an older
+    // frame while handling a new one, the common case) updates the
+    // per-engine count with a plain store instead of an atomic RMW.
+    static thread_local const EngineHost* inside_;
 
     sigrun_host_api api_{};
     std::string name_;
