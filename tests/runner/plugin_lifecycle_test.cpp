@@ -97,15 +97,6 @@ const LifecyclePlugin kPlugins[] = {
     {"not_a_library", test_plugins::not_a_library, "{}", Outcome::load_refused},
 };
 
-sigrun_trade trade_at(double price, double size, std::int32_t side) {
-    sigrun_trade trade{};
-    std::memcpy(trade.instrument, "BTCUSDT", 8);
-    trade.price = price;
-    trade.size = size;
-    trade.aggressor_side = side;
-    return trade;
-}
-
 // Takes the sinks off spdlog's default logger while it lives.
 class QuietLogs {
 public:
@@ -150,8 +141,8 @@ protected:
                 frame.type = SIGRUN_MSG_DEPTH;
                 frame.data = &depth;
             } else {
-                trade = trade_at(i % 4 == 1 ? mid + 0.5 : mid - 0.5, 0.25 * (1 + i % 3),
-                                 i % 4 == 1 ? SIGRUN_SIDE_BUY : SIGRUN_SIDE_SELL);
+                trade = runner_test::trade(i % 4 == 1 ? mid + 0.5 : mid - 0.5, 0.25 * (1 + i % 3),
+                                           i % 4 == 1 ? SIGRUN_SIDE_BUY : SIGRUN_SIDE_SELL);
                 trade.receive_time_ns = frame.receive_time_ns;
                 frame.type = SIGRUN_MSG_TRADE;
                 frame.data = &trade;

@@ -43,13 +43,13 @@ inline sigrun_depth top_of_book(double bid, double ask) {
     return depth;
 }
 
-// A BTCUSDT trade, the taker buying.
-inline sigrun_trade trade(double price, double size) {
+// A BTCUSDT trade; `side` is the taker's (SIGRUN_SIDE_*).
+inline sigrun_trade trade(double price, double size, std::int32_t side = SIGRUN_SIDE_BUY) {
     sigrun_trade t{};
     std::memcpy(t.instrument, "BTCUSDT", 8);
     t.price = price;
     t.size = size;
-    t.aggressor_side = SIGRUN_SIDE_BUY;
+    t.aggressor_side = side;
     return t;
 }
 
