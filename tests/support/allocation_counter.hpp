@@ -25,7 +25,10 @@
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SIGRUN_ALLOC_COUNT_WITH_SANITIZER_HOOKS 1
-#include <sanitizer/allocator_interface.h>
+// Declared here: GCC's runtimes export it, but GCC ships no
+// <sanitizer/allocator_interface.h> (only clang's runtime headers do).
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*, std::size_t),
+                                                         void (*free_hook)(const volatile void*));
 #endif
 
 namespace sigrun::testing {
