@@ -72,7 +72,8 @@ private:
     std::filesystem::path path_;
 };
 
-// sigrun's journal: kCapacity slots of 512 bytes (the runner's md geometry).
+// sigrun's journal: kCapacity slots of the smallest size that holds an N-byte
+// payload (kSlotSize: the 64-byte frame header + N, in whole cache lines).
 // kInPlace false: the reader maps the file read-only and copies each frame
 // out (Reader::next). true: it reads in place through the owner's mapping,
 // as the dispatcher does. Flow control is the same gating rule for both: the
@@ -92,9 +93,14 @@ class JournalChannel {
 public:
     static constexpr const char* kName = kOwnClock ? "journal_clock" : "journal";
     static constexpr const char* kVariant = kInPlace ? "in_place" : "copy";
+    static constexpr std::uint32_t kSlotSize = static_cast<std::uint32_t>((64 + N + 63) / 64 * 64);
 
     explicit JournalChannel(std::size_t /*payload_bytes*/)
-        : writer_(dir_.path() / "bench.journal", journal_api::writer_options({kCapacity, 512})),
+        // The smallest slot that holds the payload (frame header + payload,
+        // rounded up to a cache line), as an operator sizes a journal: the
+        // peers hold N-byte elements, so the same capacity means the same
+        // kind of footprint (128 B slots for 64 B, 448 B for 384 B).
+        : writer_(dir_.path() / "bench.journal", journal_api::writer_options({kCapacity, kSlotSize})),
           reader_(kInPlace ? journal_api::in_place_reader(writer_)
                            : journal_api::copy_reader(dir_.path() / "bench.journal")),
           buffer_(kInPlace ? 0 : reader_.geometry().max_payload()) {
