@@ -10,6 +10,7 @@ packages=(
   valgrind binutils clang libclang-rt-14-dev ccache
   libxxhash-dev                                              # journal checksum (XXH3, header-only use)
   libboost-dev libreaderwriterqueue-dev python3-matplotlib   # tools/bench/run.sh: peer queues, plots
+  python3-numpy python3-pandas python3-pytest python3-xxhash  # python/sigrun_journal, its tests (tests/python)
 )
 
 missing=()
