@@ -297,30 +297,51 @@ TEST_F(JournalInspect, InfoAndDump_WorkBesideALiveWriterWithoutTakingItsLock) {
     EXPECT_EQ(w.last_sequence(), 4u);
 }
 
-TEST_F(JournalInspect, MissingFile_IsOneLineAndExitCode1) {
+TEST_F(JournalInspect, MissingFile_IsOneLineAndExitCode4) {
     const auto missing = (dir / "nope.journal").string();
-    expect_one_error_line(tool.run({"info", missing}), 1, missing);
-    expect_one_error_line(tool.run({"dump", missing}), 1, missing);
+    for (const char* sub : {"info", "dump", "stats"}) {
+        expect_one_error_line(tool.run({sub, missing}), 4, missing);
+    }
+    expect_one_error_line(tool.run({"export", missing, "--format", "csv", "--out", (dir / "x.csv").string()}),
+                          4, missing);
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.csv"));
 }
 
-TEST_F(JournalInspect, NotAJournal_IsOneLineAndExitCode1) {
+TEST_F(JournalInspect, NotAJournal_IsOneLineAndExitCode3) {
     write_file_bytes(path, std::string(8192, 'x'));
     const std::string before = read_file_bytes(path);
-    expect_one_error_line(tool.run({"info", path.string()}), 1, "is not a sigrun journal");
-    expect_one_error_line(tool.run({"dump", path.string()}), 1, "is not a sigrun journal");
+    for (const char* sub : {"info", "dump", "stats"}) {
+        expect_one_error_line(tool.run({sub, path.string()}), 3, "is not a sigrun journal");
+    }
+    expect_one_error_line(tool.run({"dump", path.string(), "--json"}), 3, "is not a sigrun journal");
+    expect_one_error_line(
+        tool.run({"export", path.string(), "--format", "jsonl", "--out", (dir / "x.jsonl").string()}), 3,
+        "is not a sigrun journal");
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.jsonl"));
     EXPECT_TRUE(read_file_bytes(path) == before);
 }
 
-TEST_F(JournalInspect, TruncatedJournal_IsOneLineAndExitCode1) {
+TEST_F(JournalInspect, OtherFormatVersion_IsOneLineAndExitCode3) {
+    write_closed_journal(1);
+    std::string bytes = read_file_bytes(path);
+    bytes[8] = 1;  // format_version (u32 at offset 8, little endian): 2 -> 1
+    write_file_bytes(path, bytes);
+    expect_one_error_line(tool.run({"stats", path.string()}), 3, "format 1");
+    expect_one_error_line(tool.run({"dump", path.string()}), 3, "format 1");
+}
+
+TEST_F(JournalInspect, TruncatedJournal_IsOneLineAndExitCode3) {
     write_closed_journal(2);
     std::string bytes = read_file_bytes(path);
     bytes.resize(bytes.size() / 2);
     write_file_bytes(path, bytes);
-    expect_one_error_line(tool.run({"info", path.string()}), 1, "truncated");
+    expect_one_error_line(tool.run({"info", path.string()}), 3, "truncated");
+    expect_one_error_line(tool.run({"stats", path.string()}), 3, "truncated");
 }
 
-TEST_F(JournalInspect, Directory_IsOneLineAndExitCode1) {
-    expect_one_error_line(tool.run({"info", dir.path().string()}), 1, dir.path().string());
+TEST_F(JournalInspect, Directory_IsOneLineAndExitCode4) {
+    expect_one_error_line(tool.run({"info", dir.path().string()}), 4, dir.path().string());
+    expect_one_error_line(tool.run({"stats", dir.path().string()}), 4, dir.path().string());
 }
 
 class JournalInspectUsage : public JournalInspect,

@@ -188,18 +188,45 @@ std::string format_frame(const journal::FrameInfo& info, std::span<const std::by
                        format_time(info.gen_time), summarize(info.msg_type, payload));
 }
 
-std::uint64_t dump(journal::Reader& reader, const DumpOptions& options, std::FILE* out) {
-    if (options.from) reader.seek_sequence(*options.from);
+DumpResult dump(journal::Reader& reader, const DumpOptions& options, std::FILE* out,
+                std::FILE* notes) {
+    const Selection& sel = options.selection;
+    seek_to(reader, sel.from);
+    std::optional<CsvLayout> layout = options.csv_layout;
+    if (!layout && sel.type) {
+        layout = *sel.type == SIGRUN_MSG_FACTOR_BATCH ? CsvLayout::factors : CsvLayout::md;
+    }
+    if (!layout && (sel.engine || sel.factor)) layout = CsvLayout::factors;
+    std::optional<RowWriter> rows;
+    if (options.format != DumpFormat::human) {
+        rows.emplace(options.format == DumpFormat::json ? RowFormat::json : RowFormat::csv, layout, out);
+    }
     std::vector<std::byte> buffer(reader.geometry().max_payload());
-    std::uint64_t printed = 0;
-    while (!options.count || printed < *options.count) {
+    std::vector<sigrun_factor> values;
+    DumpResult result;
+    std::uint64_t read = 0;
+    while (!options.count || result.frames < *options.count) {
         const journal::ReadResult r = reader.next(buffer);
         if (r.status == journal::ReadStatus::frame) {
-            fmt::print(out, "{}\n", format_frame(r.info, std::span(buffer).first(r.info.length)));
-            ++printed;
+            if (options.progress) options.progress(++read);
+            if (sel.past_end(r.info)) break;  // sequences and gen_times only grow
+            if (sel.before_start(r.info)) continue;
+            const auto payload = std::span<const std::byte>(buffer).first(r.info.length);
+            if (!sel.matches(r.info, payload, values)) continue;
+            ++result.frames;
+            if (rows) {
+                result.rows += rows->write(r.info, payload, values);
+            } else {
+                fmt::print(out, "{}\n", format_frame(r.info, payload));
+                ++result.rows;
+            }
         } else if (r.status == journal::ReadStatus::lost) {
-            fmt::print(out, "# {} frame(s) lost: overwritten by the writer before they were read\n",
-                       r.lost);
+            result.lost += r.lost;
+            fmt::print(rows ? notes : out,
+                       "# {} frame(s) lost: overwritten by the writer before they were read\n", r.lost);
+            if (sel.to && sel.to->kind == Bound::Kind::sequence && reader.position() > sel.to->sequence) {
+                break;
+            }
         } else if (options.follow) {
             std::fflush(out);
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -207,8 +234,9 @@ std::uint64_t dump(journal::Reader& reader, const DumpOptions& options, std::FIL
             break;
         }
     }
+    if (rows) rows->finish();
     std::fflush(out);
-    return printed;
+    return result;
 }
 
 }  // namespace sigrun::inspect

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "sigrun/journal/mapping.hpp"
 #include "sigrun/journal/reader.hpp"
+#include "rows.hpp"
 
 namespace sigrun::inspect {
 
@@ -42,7 +44,7 @@ struct JournalInfo {
 // "2026-11-23T11:07:54.123456789Z"; "-" for 0.
 [[nodiscard]] std::string format_time(std::int64_t ns_since_epoch);
 
-// "depth", "trade", "factor", or "type <n>".
+// "depth", "trade", "factors", or "type <n>".
 [[nodiscard]] std::string type_name(std::int32_t msg_type);
 
 // The decoded summary of a payload: a Depth's instrument and best bid/ask, a
@@ -55,14 +57,30 @@ struct JournalInfo {
 [[nodiscard]] std::string format_frame(const journal::FrameInfo& info,
                                        std::span<const std::byte> payload);
 
+enum class DumpFormat { human, json, csv };
+
 struct DumpOptions {
-    std::optional<std::uint64_t> from;   // first sequence; default: the oldest present
-    std::optional<std::uint64_t> count;  // stop after this many frames
+    Selection selection;                 // type/content filters and --from/--to
+    std::optional<std::uint64_t> count;  // stop after this many matching frames
     bool follow = false;                 // wait for new frames instead of stopping at the end
+    DumpFormat format = DumpFormat::human;
+    std::optional<CsvLayout> csv_layout; // default: from --type/--engine/--factor, else the first frame
+    // Called after each frame read (matching or not) with the frames read so
+    // far (export's progress); may be empty.
+    std::function<void(std::uint64_t frames_read)> progress;
 };
 
-// Prints one line per frame (and a '#' line for frames lost to the writer)
-// to `out`, flushing as it goes. Returns the number of frames printed.
-std::uint64_t dump(journal::Reader& reader, const DumpOptions& options, std::FILE* out);
+struct DumpResult {
+    std::uint64_t frames = 0;  // matching frames written
+    std::uint64_t rows = 0;    // lines written (human: = frames; json/csv: one per factor value)
+    std::uint64_t lost = 0;    // frames the writer overwrote before they were read
+};
+
+// Writes the frames `options` selects to `out`, flushing as it goes. Human
+// format: one line per frame and a '#' line for frames lost to the writer.
+// JSON/CSV: rows (rows.hpp); lost frames are reported as '#' lines on
+// `notes` (stderr in the tool) so that `out` stays pure data.
+DumpResult dump(journal::Reader& reader, const DumpOptions& options, std::FILE* out,
+                std::FILE* notes = stderr);
 
 }  // namespace sigrun::inspect
