@@ -105,7 +105,9 @@ std::string format_stats(const JournalStats& s) {
                                  : fmt::format("{}..{}", g.first, g.first + g.count - 1);
         }
         if (s.gaps.size() == JournalStats::kMaxGaps) gaps += ", ...";
-        line("lost", fmt::format("{} in {}{} gap(s): {}", s.lost,
+        line("lost", fmt::format("{} in {}{} gap(s): {} (no longer in the ring: overwritten, "
+                                 "or discarded by recovery)",
+                                 s.lost,
                                  s.gaps.size() == JournalStats::kMaxGaps ? "over " : "", s.gaps.size(),
                                  gaps));
     }
