@@ -501,6 +501,11 @@ TEST_F(ConfigTest, LibraryInAFolderTheUserCannotEnterIsAConfigErrorNamingTheEngi
                                                   std::filesystem::perms::others_exec);
     std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
     document_["engines"][1]["library"] = (locked / "libc.so").string();
+    // and everything else the config names where that user can reach it:
+    // the checkout may live under a folder others cannot enter (root's home)
+    std::filesystem::copy_file(test_plugins::c_minimal, dir_ / "libreachable.so");
+    document_["engines"][0]["library"] = (dir_ / "libreachable.so").string();
+    document_["source"] = {{"kind", "synthetic"}, {"seed", 1}, {"events", 10}};
     // when a normal user parses the config, then it is a ConfigError naming
     // the engine's library entry (not a std::filesystem_error from exists())
     const std::string what = as_unprivileged_user([&]() -> std::string {
