@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -19,6 +20,17 @@
 #include "rows.hpp"
 
 namespace sigrun::inspect {
+
+// A NUL-padded ASCII field of a message as a string; unprintable bytes
+// become '?' so that JSON stays valid UTF-8 and a CSV row stays one line.
+template <std::size_t N>
+std::string printable_field(const char (&f)[N]) {
+    std::string s(f, ::strnlen(f, N));
+    for (char& c : s) {
+        if (c < 0x20 || c > 0x7e) c = '?';
+    }
+    return s;
+}
 
 // A snapshot of a journal's header and slots.
 struct JournalInfo {

@@ -14,16 +14,6 @@
 namespace sigrun::inspect {
 namespace {
 
-// A NUL-padded ASCII field as a string; unprintable bytes become '?' so the
-// JSON stays valid UTF-8 and a CSV row stays one line.
-template <std::size_t N>
-std::string field(const char (&f)[N]) {
-    std::string s(f, ::strnlen(f, N));
-    for (char& c : s) {
-        if (c < 0x20 || c > 0x7e) c = '?';
-    }
-    return s;
-}
 
 template <class Message>
 bool decode(std::span<const std::byte> payload, Message& message) {
@@ -214,9 +204,9 @@ bool Selection::matches(const journal::FrameInfo& info, std::span<const std::byt
     switch (info.msg_type) {
         case SIGRUN_MSG_FACTOR_BATCH: {
             const bool ok = for_each_factor(payload, [&](const sigrun_factor& f) {
-                if (engine && field(f.engine) != *engine) return;
-                if (factor && field(f.factor) != *factor) return;
-                if (instrument && field(f.instrument) != *instrument) return;
+                if (engine && printable_field(f.engine) != *engine) return;
+                if (factor && printable_field(f.factor) != *factor) return;
+                if (instrument && printable_field(f.instrument) != *instrument) return;
                 values.push_back(f);
             });
             if (!ok) return !filters_content();  // malformed: shown unless filtered by content
@@ -230,7 +220,7 @@ bool Selection::matches(const journal::FrameInfo& info, std::span<const std::byt
             char name[SIGRUN_INSTRUMENT_LEN];
             if (payload.size() < sizeof name) return false;
             std::memcpy(name, payload.data(), sizeof name);
-            return field(name) == *instrument;
+            return printable_field(name) == *instrument;
         }
         default:
             return !filters_content();
@@ -268,8 +258,8 @@ std::vector<std::string> json_rows(const journal::FrameInfo& info,
             sigrun_depth d;
             if (!decode(payload, d)) break;
             auto j = common_json(info);
-            j["instrument"] = field(d.instrument);
-            j["exchange"] = field(d.exchange);
+            j["instrument"] = printable_field(d.instrument);
+            j["exchange"] = printable_field(d.exchange);
             j["exchange_time_ns"] = d.exchange_time_ns;
             j["receive_time_ns"] = d.receive_time_ns;
             j["bids"] = levels_json(d.bid_price, d.bid_size);
@@ -281,8 +271,8 @@ std::vector<std::string> json_rows(const journal::FrameInfo& info,
             sigrun_trade t;
             if (!decode(payload, t)) break;
             auto j = common_json(info);
-            j["instrument"] = field(t.instrument);
-            j["exchange"] = field(t.exchange);
+            j["instrument"] = printable_field(t.instrument);
+            j["exchange"] = printable_field(t.exchange);
             j["exchange_time_ns"] = t.exchange_time_ns;
             j["receive_time_ns"] = t.receive_time_ns;
             j["price"] = t.price;
@@ -296,9 +286,9 @@ std::vector<std::string> json_rows(const journal::FrameInfo& info,
             if (values.empty()) break;  // malformed batch
             for (const sigrun_factor& f : values) {
                 auto j = common_json(info);
-                j["engine"] = field(f.engine);
-                j["factor"] = field(f.factor);
-                j["instrument"] = field(f.instrument);
+                j["engine"] = printable_field(f.engine);
+                j["factor"] = printable_field(f.factor);
+                j["instrument"] = printable_field(f.instrument);
                 j["value"] = f.value;  // NaN/inf: null
                 j["source_sequence"] = f.source_sequence;
                 j["source_receive_time_ns"] = f.source_receive_time_ns;
@@ -326,7 +316,7 @@ std::vector<std::string> csv_rows(CsvLayout layout, const journal::FrameInfo& in
     if (layout == CsvLayout::factors && info.msg_type == SIGRUN_MSG_FACTOR_BATCH && !values.empty()) {
         for (const sigrun_factor& f : values) {
             auto cells = common_cells(info);
-            cells.insert(cells.end(), {field(f.engine), field(f.factor), field(f.instrument),
+            cells.insert(cells.end(), {printable_field(f.engine), printable_field(f.factor), printable_field(f.instrument),
                                        num(f.value), fmt::to_string(f.source_sequence),
                                        fmt::to_string(f.source_receive_time_ns),
                                        fmt::to_string(f.publish_time_ns)});
@@ -339,7 +329,7 @@ std::vector<std::string> csv_rows(CsvLayout layout, const journal::FrameInfo& in
         sigrun_depth d;
         sigrun_trade t;
         if (info.msg_type == SIGRUN_MSG_DEPTH && decode(payload, d)) {
-            cells.insert(cells.end(), {field(d.instrument), field(d.exchange),
+            cells.insert(cells.end(), {printable_field(d.instrument), printable_field(d.exchange),
                                        fmt::to_string(d.exchange_time_ns),
                                        fmt::to_string(d.receive_time_ns), "", "", "", ""});
             for (int i = 0; i < SIGRUN_DEPTH_LEVELS; ++i) {
@@ -347,7 +337,7 @@ std::vector<std::string> csv_rows(CsvLayout layout, const journal::FrameInfo& in
                                            num(d.ask_price[i]), num(d.ask_size[i])});
             }
         } else if (info.msg_type == SIGRUN_MSG_TRADE && decode(payload, t)) {
-            cells.insert(cells.end(), {field(t.instrument), field(t.exchange),
+            cells.insert(cells.end(), {printable_field(t.instrument), printable_field(t.exchange),
                                        fmt::to_string(t.exchange_time_ns),
                                        fmt::to_string(t.receive_time_ns), num(t.price), num(t.size),
                                        fmt::to_string(t.trade_id), side_name(t.aggressor_side)});

@@ -13,14 +13,6 @@
 namespace sigrun::inspect {
 namespace {
 
-template <std::size_t N>
-std::string field(const char (&f)[N]) {
-    std::string s(f, ::strnlen(f, N));
-    for (char& c : s) {
-        if (c < 0x20 || c > 0x7e) c = '?';
-    }
-    return s;
-}
 
 std::string seconds(std::int64_t ns) { return fmt::format("{:.9f} s", static_cast<double>(ns) / 1e9); }
 
@@ -66,11 +58,11 @@ JournalStats compute_stats(journal::Reader& reader) {
             EngineStats* engine = nullptr;
             const bool ok = for_each_factor(payload, [&](const sigrun_factor& f) {
                 if (engine == nullptr) {
-                    engine = &s.engines[field(f.engine)];
+                    engine = &s.engines[printable_field(f.engine)];
                     ++engine->frames;
                 }
                 ++engine->values;
-                ++engine->factors[field(f.factor)].values;
+                ++engine->factors[printable_field(f.factor)].values;
             });
             if (!ok) ++s.malformed;
         } else if ((info.msg_type == SIGRUN_MSG_DEPTH && info.length < sizeof(sigrun_depth)) ||
