@@ -316,6 +316,19 @@ void* create_engine(const sigrun_host_api* api, const char* config_json,
     return nullptr;
 }
 
+// Runs one engine handler; an exception is logged as "<what>: <reason>" and
+// counted, and never crosses the C ABI.
+template <class Handler>
+void call_guarded(Engine& engine, const char* what, Handler&& handler) noexcept {
+    try {
+        handler();
+    } catch (const std::exception& e) {
+        engine_threw(engine, what, e.what());
+    } catch (...) {
+        engine_threw(engine, what, kNonStdException);
+    }
+}
+
 // signal_on_data: a direct (non-virtual) call of the handler EngineClass
 // declares for `type`; anything else is ignored.
 template <class EngineClass>
@@ -324,25 +337,15 @@ void dispatch(void* handle, int type, const void* data) noexcept {
     auto& engine = static_cast<EngineClass&>(*static_cast<Engine*>(handle));
     if constexpr (handles_depth<EngineClass>) {
         if (type == SIGRUN_MSG_DEPTH) {
-            try {
-                engine.EngineClass::on_depth(*static_cast<const Depth*>(data));
-            } catch (const std::exception& e) {
-                engine_threw(engine, "on_depth threw (frame skipped)", e.what());
-            } catch (...) {
-                engine_threw(engine, "on_depth threw (frame skipped)", kNonStdException);
-            }
+            call_guarded(engine, "on_depth threw (frame skipped)",
+                         [&] { engine.EngineClass::on_depth(*static_cast<const Depth*>(data)); });
             return;
         }
     }
     if constexpr (handles_trade<EngineClass>) {
         if (type == SIGRUN_MSG_TRADE) {
-            try {
-                engine.EngineClass::on_trade(*static_cast<const Trade*>(data));
-            } catch (const std::exception& e) {
-                engine_threw(engine, "on_trade threw (frame skipped)", e.what());
-            } catch (...) {
-                engine_threw(engine, "on_trade threw (frame skipped)", kNonStdException);
-            }
+            call_guarded(engine, "on_trade threw (frame skipped)",
+                         [&] { engine.EngineClass::on_trade(*static_cast<const Trade*>(data)); });
         }
     }
 }
