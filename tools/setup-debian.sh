@@ -11,6 +11,8 @@ packages=(
   libxxhash-dev                                              # journal checksum (XXH3, header-only use)
   libboost-dev libreaderwriterqueue-dev python3-matplotlib   # tools/bench/run.sh: peer queues, plots
   python3-numpy python3-pandas python3-pytest python3-xxhash  # python/sigrun_journal, its tests (tests/python)
+  prometheus                                                 # the real server tests/monitoring scrapes a runner with
+  nats-server libnats-dev                                    # tools/bridge (NATS JetStream) and its cluster tests
 )
 
 missing=()

@@ -1,9 +1,8 @@
 // spread_engine — the smallest useful engine: emits the quoted spread
 // (best ask - best bid) in ticks of a configurable size.
 //
-// Config: {"tick_size": 0.01}
+// Config: {"tick_size": 0.01}; any other key is refused (sigrun::Config).
 #include <cmath>
-#include <stdexcept>
 
 #include <sigrun/engine.hpp>
 
@@ -11,12 +10,10 @@ namespace {
 
 class SpreadEngine final : public sigrun::Engine {
 public:
-    SpreadEngine(sigrun::Host host, const nlohmann::json& config)
-        : Engine(host), tick_size_(config.value("tick_size", 0.01)), spread_ticks_(factor("spread_ticks")) {
-        if (!(tick_size_ > 0.0)) {
-            throw std::invalid_argument("spread_engine: \"tick_size\" must be positive");
-        }
-    }
+    SpreadEngine(sigrun::Host host, sigrun::Config& config)
+        : Engine(host),
+          tick_size_(config.number("tick_size", 0.01, {.min = 1e-12}, "price increment")),
+          spread_ticks_(factor("spread_ticks")) {}
 
     void on_depth(const sigrun::Depth& depth) override {
         const double bid = depth.bid_price[0];
@@ -35,4 +32,4 @@ private:
 
 }  // namespace
 
-SIGRUN_EXPORT_ENGINE(SpreadEngine, "spread_engine", "1.0.0");
+SIGRUN_EXPORT_PLUGIN(SpreadEngine, "com.example.spread", "spread_engine", "1.0.0");

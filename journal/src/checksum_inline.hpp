@@ -9,6 +9,8 @@
 // (64 B) / 931 (384 B) against 312 / 951 with the call into checksum.cpp.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #define XXH_INLINE_ALL
@@ -34,6 +36,34 @@ inline std::uint64_t frame_checksum_inline(std::uint64_t sequence, std::uint32_t
     // the hash of the fields.
     const XXH64_hash_t payload_hash = XXH3_64bits(payload, length);
     return XXH3_64bits_withSeed(&fields, sizeof fields, payload_hash);
+}
+
+// frame_checksum_inline over a payload read with relaxed atomic loads, in
+// chunks through a stack buffer: for a slot a writer may be rewriting (the
+// caller re-checks the sequence afterwards). XXH3's streaming API gives the
+// same hash as the one-shot call.
+inline std::uint64_t frame_checksum_racy(std::uint64_t sequence, std::uint32_t length, std::int32_t msg_type,
+                                         std::int64_t gen_time, std::int64_t trigger_time,
+                                         const std::byte* payload, void (*copy_out)(void*, const std::byte*, std::size_t)) noexcept {
+    XXH3_state_t state;
+    XXH3_INITSTATE(&state);
+    XXH3_64bits_reset(&state);
+    alignas(64) std::byte chunk[512];
+    for (std::uint32_t done = 0; done < length;) {
+        const std::uint32_t n = std::min<std::uint32_t>(sizeof chunk, length - done);
+        copy_out(chunk, payload + done, n);
+        XXH3_64bits_update(&state, chunk, n);
+        done += n;
+    }
+    struct Fields {
+        std::uint64_t sequence;
+        std::uint32_t length;
+        std::int32_t msg_type;
+        std::int64_t gen_time;
+        std::int64_t trigger_time;
+    };
+    const Fields fields{sequence, length, msg_type, gen_time, trigger_time};
+    return XXH3_64bits_withSeed(&fields, sizeof fields, XXH3_64bits_digest(&state));
 }
 
 }  // namespace sigrun::journal::detail

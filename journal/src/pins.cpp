@@ -46,4 +46,22 @@ std::uint64_t Pins::pinned_slots() const noexcept {
     return pinned;
 }
 
+// Relaxed loads throughout: a reading for a scrape, ordered with nothing.
+// The sequence and gen_time of a pinned slot do not change while the pin is
+// held (the writer claims a slot only at count 0, W1); read after a release
+// they may be the next frame's, which only makes the oldest look younger.
+PinScan Pins::scan() const noexcept {
+    PinScan found;
+    for (std::uint64_t i = 0; i < mapping_->geometry().capacity; ++i) {
+        if (count(i) == 0) continue;
+        ++found.pinned_slots;
+        const FrameHeader& slot = mapping_->slot(i);
+        const std::uint64_t sequence = detail::load(slot.sequence, std::memory_order_relaxed);
+        if (sequence == 0 || (found.oldest_sequence != 0 && sequence >= found.oldest_sequence)) continue;
+        found.oldest_sequence = sequence;
+        found.oldest_gen_time = detail::load(slot.gen_time, std::memory_order_relaxed);
+    }
+    return found;
+}
+
 }  // namespace sigrun::journal

@@ -56,6 +56,7 @@ Writer::Writer(const std::filesystem::path& path, WriterOptions options)
     slot_size_ = g.slot_size;
     index_mask_ = g.capacity - 1;
     hint_mask_ = std::min<std::uint64_t>(kHintInterval, g.capacity) - 1;
+    prefetch_ahead_ = g.capacity >= 4 * kPrefetchAhead ? kPrefetchAhead : 0;
     max_payload_ = g.max_payload();
     // A file this mapping just created holds nothing to recover.
     if (!mapping_->created()) recover();
@@ -96,6 +97,7 @@ void Writer::recover() {
                            mapping_->payload(i)) == slot.checksum;
         if (!intact) {
             detail::store(slot.sequence, kNoSequence, std::memory_order_release);
+            if (recovery_.frames_damaged++ == 0) recovery_.first_damaged_slot = i;
             ++recovery_.frames_discarded;
             continue;
         }
@@ -106,6 +108,7 @@ void Writer::recover() {
         if (sequence == kNoSequence) continue;
         if (max_sequence >= g.capacity && sequence <= max_sequence - g.capacity) {
             detail::store(mapping_->slot(i).sequence, kNoSequence, std::memory_order_release);
+            ++recovery_.frames_stale;
             ++recovery_.frames_discarded;
         } else {
             ++recovery_.frames_intact;
@@ -227,19 +230,18 @@ FrameHeader& Writer::begin_frame(std::uint64_t sequence) {
     return slot;
 }
 
-// PROTOCOL.md, "Writing a frame", W4-W6.
-std::uint64_t Writer::publish(FrameHeader& slot, std::uint64_t sequence, std::int32_t msg_type,
-                              std::uint32_t length, std::int64_t trigger_time, std::int64_t gen_time,
-                              const void* checksum_source) noexcept {
-    gen_time = next_gen_time(gen_time);
+// PROTOCOL.md, "Writing a frame", W4.
+void Writer::store_fields(FrameHeader& slot, std::uint32_t length, std::int32_t msg_type, std::int64_t gen_time,
+                          std::int64_t trigger_time, std::uint64_t checksum) noexcept {
     detail::store(slot.length, length, std::memory_order_relaxed);
     detail::store(slot.msg_type, msg_type, std::memory_order_relaxed);
     detail::store(slot.gen_time, gen_time, std::memory_order_relaxed);
     detail::store(slot.trigger_time, trigger_time, std::memory_order_relaxed);
-    detail::store(slot.checksum,
-                  detail::frame_checksum_inline(sequence, length, msg_type, gen_time, trigger_time,
-                                                checksum_source),
-                  std::memory_order_relaxed);
+    detail::store(slot.checksum, checksum, std::memory_order_relaxed);
+}
+
+// PROTOCOL.md, "Writing a frame", W5-W6, then W7.
+std::uint64_t Writer::publish(FrameHeader& slot, std::uint64_t sequence, std::uint32_t length) noexcept {
     // W5, the publication point: everything above happens-before any reader
     // that acquire-loads this sequence.
     detail::store(slot.sequence, sequence, std::memory_order_release);
@@ -247,6 +249,16 @@ std::uint64_t Writer::publish(FrameHeader& slot, std::uint64_t sequence, std::in
     // W6: the hint, every kHintInterval frames (a plain store on x86).
     if ((sequence & hint_mask_) == 0) {
         detail::store(mapping_->header().last_sequence_hint, sequence, std::memory_order_release);
+    }
+    // W7: ask for the lines of the slot a few frames on, for writing, now:
+    // a reader last read them a lap ago, so they sit in its cache and the
+    // writer's first store to each would otherwise wait for the other CPU
+    // (a load miss on ref_count at W1, then an ownership request per line).
+    // Never the slot a caught-up reader polls (the next one). A hint only.
+    if (prefetch_ahead_ != 0) {
+        const auto* ahead = reinterpret_cast<const char*>(&slot_of(sequence + prefetch_ahead_));
+        const std::uint64_t lines = (sizeof(FrameHeader) + length + kCacheLine - 1) / kCacheLine;
+        for (std::uint64_t l = 0; l < lines; ++l) detail::prefetch_for_write(ahead + l * kCacheLine);
     }
     return sequence;
 }
@@ -274,11 +286,18 @@ std::uint64_t Writer::write(std::int32_t msg_type, std::span<const std::byte> pa
     const auto length = static_cast<std::uint32_t>(std::min<std::size_t>(payload.size(), UINT32_MAX));
     check_length(length);
     const std::uint64_t sequence = next_sequence_;
+    // W4a: the time and the checksum (over the caller's buffer) before the
+    // slot is touched, so that between W2 and W5 — while a reader polling
+    // the slot sees 0 — there are only stores.
+    gen_time = next_gen_time(gen_time);
+    const std::uint64_t checksum =
+        detail::frame_checksum_inline(sequence, length, msg_type, gen_time, trigger_time, payload.data());
     FrameHeader& slot = begin_frame(sequence);
+    // W4 right after W2: the header line is written in one burst.
+    store_fields(slot, length, msg_type, gen_time, trigger_time, checksum);
     // W3: relaxed atomic stores: a lapped reader may be copying these bytes.
     detail::racy_copy_in(reinterpret_cast<std::byte*>(&slot) + sizeof(FrameHeader), payload.data(), length);
-    // The checksum reads the caller's buffer, not the slot.
-    return publish(slot, sequence, msg_type, length, trigger_time, gen_time, payload.data());
+    return publish(slot, sequence, length);
 }
 
 Writer::Claim Writer::claim(std::int32_t msg_type, std::uint32_t length) {
@@ -301,9 +320,13 @@ std::uint64_t Writer::commit(const Claim& c, std::int64_t trigger_time, std::int
         throw std::logic_error("journal::Writer: commit() without a matching claim()");
     }
     claim_open_ = false;
-    // The checksum reads the slot: only this thread writes it.
-    return publish(mapping_->slot(c.index_), c.sequence_, c.msg_type_, c.length_, trigger_time, gen_time,
-                   c.payload_);
+    FrameHeader& slot = mapping_->slot(c.index_);
+    gen_time = next_gen_time(gen_time);
+    // W4 after the payload: the checksum reads the slot (only this thread writes it).
+    store_fields(slot, c.length_, c.msg_type_, gen_time, trigger_time,
+                 detail::frame_checksum_inline(c.sequence_, c.length_, c.msg_type_, gen_time, trigger_time,
+                                               c.payload_));
+    return publish(slot, c.sequence_, c.length_);
 }
 
 }  // namespace sigrun::journal

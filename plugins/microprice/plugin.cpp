@@ -48,4 +48,4 @@ private:
 }  // namespace
 }  // namespace sigrun::plugins
 
-SIGRUN_EXPORT_ENGINE(sigrun::plugins::MicropriceEngine, "microprice", "0.1.0");
+SIGRUN_EXPORT_PLUGIN(sigrun::plugins::MicropriceEngine, "org.sigrun.microprice", "microprice", "0.1.0");

@@ -1,5 +1,6 @@
 #include "ofi_config.hpp"
 
+#include "sigrun/config.hpp"
 #include "sigrun/plugins/config_reader.hpp"
 
 namespace sigrun::plugins {
@@ -10,13 +11,11 @@ constexpr WindowKeys kWindowKeys{"book updates", "updates", OfiConfig::kDefaultT
 
 OfiConfig parse_ofi_config(const nlohmann::json& config) {
     OfiConfig out;
-    const ConfigReader reader("ofi", config, R"({"levels": 5, "window_events": 100})",
-                              {"levels", "window_events", "window_ns", "window_capacity"});
-    if (reader.has("levels")) {
-        out.levels = static_cast<int>(
-            reader.integer("levels", 1, OfiConfig::kMaxLevels, "book levels, 1 = best"));
-    }
+    Config reader("ofi", config, {"levels", "window_events", "window_ns", "window_capacity"});
+    out.levels = static_cast<int>(
+        reader.integer("levels", out.levels, {1, OfiConfig::kMaxLevels}, "book levels, 1 = best"));
     read_window(reader, kWindowKeys, out.capacity, out.span_ns);
+    reader.finish();
     return out;
 }
 

@@ -64,4 +64,4 @@ private:
 }  // namespace
 }  // namespace sigrun::plugins
 
-SIGRUN_EXPORT_ENGINE(sigrun::plugins::OfiEngine, "ofi", "0.1.0");
+SIGRUN_EXPORT_PLUGIN(sigrun::plugins::OfiEngine, "org.sigrun.ofi", "ofi", "0.1.0");

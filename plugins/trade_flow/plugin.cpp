@@ -71,4 +71,4 @@ private:
 }  // namespace
 }  // namespace sigrun::plugins
 
-SIGRUN_EXPORT_ENGINE(sigrun::plugins::TradeFlowEngine, "trade_flow", "0.1.0");
+SIGRUN_EXPORT_PLUGIN(sigrun::plugins::TradeFlowEngine, "org.sigrun.trade-flow", "trade_flow", "0.1.0");

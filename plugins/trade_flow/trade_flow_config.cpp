@@ -1,5 +1,6 @@
 #include "trade_flow_config.hpp"
 
+#include "sigrun/config.hpp"
 #include "sigrun/plugins/config_reader.hpp"
 
 namespace sigrun::plugins {
@@ -10,9 +11,9 @@ constexpr WindowKeys kWindowKeys{"trades", "trades", TradeFlowConfig::kDefaultTi
 
 TradeFlowConfig parse_trade_flow_config(const nlohmann::json& config) {
     TradeFlowConfig out;
-    const ConfigReader reader("trade_flow", config, R"({"window_ns": 1000000000})",
-                              {"window_events", "window_ns", "window_capacity"});
+    Config reader("trade_flow", config, {"window_events", "window_ns", "window_capacity"});
     read_window(reader, kWindowKeys, out.capacity, out.span_ns);
+    reader.finish();
     return out;
 }
 

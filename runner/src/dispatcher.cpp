@@ -1,7 +1,12 @@
 #include "dispatcher.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -9,14 +14,51 @@
 
 namespace sigrun::runner {
 
-Dispatcher::Dispatcher(journal::Reader reader)
-    : reader_(std::move(reader)), pinned_(reader_.mapping()->writable()), position_(reader_.position()) {
+Dispatcher::Dispatcher(journal::Reader reader, std::atomic<std::uint64_t>* position_slot)
+    : reader_(std::move(reader)),
+      pinned_(reader_.mapping()->writable()),
+      position_(position_slot != nullptr ? *position_slot : own_position_) {
+    position_.store(reader_.position(), std::memory_order_release);
     if (!pinned_) buffer_ = std::make_unique<Buffer>();
 }
 
 void Dispatcher::add_engine(std::unique_ptr<EngineInstance> engine) {
     const std::lock_guard lock(engines_mutex_);
     engines_.push_back(std::move(engine));
+    update_timer_due();
+}
+
+void Dispatcher::update_timer_due() noexcept {
+    std::int64_t due = TimerSchedule::kNever;
+    for (const auto& e : engines_) due = std::min(due, e->timer_due());
+    timer_due_ = due;
+}
+
+// A frame reached some engine's deadline (or is the first of the run): each
+// engine whose own deadline it reached gets signal_on_timer before the frame.
+void Dispatcher::fire_timers(const CurrentFrame& frame) {
+    for (std::size_t i = 0; i < engines_.size(); ++i) {
+        EngineInstance& engine = *engines_[i];
+        const std::int64_t due = engine.timer_due();
+        if (frame.receive_time_ns < due) continue;
+        if (due == TimerSchedule::kUnset) {
+            engine.on_frame_time(frame);  // the run's first frame sets the clock: no call
+            continue;
+        }
+        probe_.enter_call(i, DispatchCall::on_timer);
+        engine.on_frame_time(frame);
+        probe_.leave_call();
+    }
+    update_timer_due();
+}
+
+void Dispatcher::stop_engines() {
+    if (!std::exchange(started_, false)) return;
+    for (std::size_t i = 0; i < engines_.size(); ++i) {
+        probe_.enter_call(i, DispatchCall::on_stop);
+        engines_[i]->on_stop();
+        probe_.leave_call();
+    }
 }
 
 std::vector<std::string> Dispatcher::holders_of(std::uint64_t slot) const {
@@ -54,14 +96,32 @@ bool Dispatcher::can_carry_state(std::size_t index, std::uint32_t state_version)
     return running.snapshot != nullptr && running.info().state_version == state_version;
 }
 
-SwapOutcome Dispatcher::swap(SwapPlan plan) {
+std::string Dispatcher::engine_plugin_id(std::size_t index) const {
+    const std::lock_guard lock(engines_mutex_);
+    return index < engines_.size() ? engines_[index]->library().plugin_id() : std::string{};
+}
+
+SwapOutcome Dispatcher::swap(SwapPlan plan, const std::atomic<bool>* stop) {
+    const auto stopping = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
     std::unique_lock lock(swap_mutex_);
-    swap_cv_.wait(lock, [&] { return !pending_ && !outcome_; });
+    while (pending_ || outcome_) {
+        if (stopping()) return {false, "the runner is stopping", std::move(plan.replacement), 0};
+        swap_cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
     pending_ = std::move(plan);
     swap_pending_.store(true, std::memory_order_release);
     while (!outcome_) {
         if (!running_) {
             apply_pending_swap();  // nobody dispatches: switch here
+        } else if (pending_ && stopping()) {
+            // The dispatch thread has not taken the plan (it holds this mutex
+            // while it applies one): withdraw it. A dispatch stuck in an
+            // engine would never take it.
+            swap_pending_.store(false, std::memory_order_relaxed);
+            SwapOutcome withdrawn{false, "the runner is stopping", std::move(pending_->replacement), 0};
+            pending_.reset();
+            swap_cv_.notify_all();
+            return withdrawn;
         } else {
             swap_cv_.wait_for(lock, std::chrono::milliseconds(10));
         }
@@ -113,9 +173,12 @@ void Dispatcher::apply_pending_swap() {
     }
     if (outcome.error.empty()) {
         const std::lock_guard lock(engines_mutex_);
+        plan.replacement->continue_from(*engines_[plan.index]);
         outcome.retired = std::exchange(engines_[plan.index], std::move(plan.replacement));
+        update_timer_due();
         outcome.switched = true;
         outcome.first_live_sequence = position;
+        probe_.switched(plan.index, position);
     } else {
         outcome.retired = std::move(plan.replacement);
     }
@@ -138,6 +201,18 @@ void Dispatcher::run(const std::atomic<bool>& stop, const std::atomic<std::uint6
             d.swap_cv_.notify_all();
         }
     } not_running{*this};
+    probe_.dispatch_tid.store(static_cast<int>(::syscall(SYS_gettid)), std::memory_order_relaxed);
+    if (!started_) {
+        // Since running_ is set, only this thread switches engines (a swap
+        // made before it brought its engine in before the run: it starts
+        // with the others).
+        started_ = true;
+        for (std::size_t i = 0; i < engines_.size(); ++i) {
+            probe_.enter_call(i, DispatchCall::on_start);
+            engines_[i]->on_start();
+            probe_.leave_call();
+        }
+    }
     unsigned idle = 0;
     while (!stop.load(std::memory_order_relaxed)) {
         if (swap_pending_.load(std::memory_order_acquire)) {
@@ -167,10 +242,17 @@ bool Dispatcher::dispatch_one() {
         // frame cannot change until position_ moves past it.
         const journal::InPlaceRead read = reader_.next_in_place();
         if (read.status == journal::ReadStatus::empty) return false;
+        if (read.status == journal::ReadStatus::damaged) {
+            skip_damaged(read.info.sequence, read.lost);
+            return true;
+        }
         if (read.status == journal::ReadStatus::lost) {
             counts_.lost += read.lost;
             position_.store(reader_.position(), std::memory_order_release);
-            spdlog::warn("md journal: dispatcher was lapped, {} frame(s) lost", read.lost);
+            if (const auto log = lapped_log_.admit()) {
+                spdlog::warn("md journal: dispatcher was lapped, {} frame(s) lost, {} in all{}", read.lost,
+                             counts_.lost, log.suffix());
+            }
             return true;
         }
         frame.sequence = read.info.sequence;
@@ -187,26 +269,44 @@ bool Dispatcher::dispatch_one() {
     }
     const journal::ReadResult read = reader_.next(buffer_->bytes);
     if (read.status == journal::ReadStatus::empty) return false;
-    position_.store(reader_.position(), std::memory_order_release);
+    if (read.status == journal::ReadStatus::damaged) {
+        skip_damaged(read.info.sequence, read.lost);
+        return true;
+    }
     if (read.status == journal::ReadStatus::lost) {
         counts_.lost += read.lost;
-        spdlog::warn("md journal: dispatcher was lapped by the external writer, {} frame(s) lost", read.lost);
+        position_.store(reader_.position(), std::memory_order_release);
+        if (const auto log = lapped_log_.admit()) {
+            spdlog::warn("md journal: dispatcher was lapped by the external writer, {} frame(s) lost, {} in all{}",
+                         read.lost, counts_.lost.load(), log.suffix());
+        }
         return true;
     }
     frame.sequence = read.info.sequence;
     frame.type = read.info.msg_type;
     frame.data = buffer_->bytes.data();
     deliver(frame, read.info.length);
+    // After the engines, as in owner mode: the position (the durable
+    // consumer cursor) then says the frame was fully dispatched.
+    position_.store(reader_.position(), std::memory_order_release);
     return true;
+}
+
+// A frame the reader found damaged: no engine sees it; counted, logged
+// (throttled), and the gate moves past it.
+void Dispatcher::skip_damaged(std::uint64_t sequence, std::uint64_t count) {
+    counts_.damaged += count;
+    damaged_log_.note(sequence, count);
+    position_.store(reader_.position(), std::memory_order_release);
 }
 
 // Validates the frame against its type before any engine sees it: a journal
 // written by another process may hold anything.
 void Dispatcher::deliver(CurrentFrame& frame, std::uint32_t length) {
     if (!describe_frame(frame.type, length, frame.data, frame)) {
-        if (rejected_logged_++ < 5) {
+        if (const auto log = rejected_log_.admit()) {
             spdlog::warn("md journal: frame {} rejected: type {} with {} bytes does not match a known message; "
-                         "not dispatched", frame.sequence, frame.type, length);
+                         "not dispatched{}", frame.sequence, frame.type, length, log.suffix());
         }
         ++counts_.rejected;
         return;
@@ -216,16 +316,27 @@ void Dispatcher::deliver(CurrentFrame& frame, std::uint32_t length) {
     } else {
         ++counts_.trade;
     }
+    probe_.begin_frame(frame.sequence, frame.type);
+    // Timers fire before the frame that reaches their deadline (signal_api.h).
+    if (frame.receive_time_ns >= timer_due_) [[unlikely]] fire_timers(frame);
+    const std::size_t count = engines_.size();
     if (++rounds_ % kLatencySample != 0) {
-        for (const auto& engine : engines_) {
-            if (engine->accepts(frame.type)) engine->on_data(frame);
+        for (std::size_t i = 0; i < count; ++i) {
+            EngineInstance& engine = *engines_[i];
+            if (!engine.accepts(frame.type)) continue;
+            probe_.enter(i);
+            engine.on_data(frame);
+            probe_.leave();
         }
         return;
     }
     auto before = std::chrono::steady_clock::now();
-    for (const auto& engine : engines_) {
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto& engine = engines_[i];
         if (!engine->accepts(frame.type)) continue;
+        probe_.enter(i);
         engine->on_data(frame);
+        probe_.leave();
         const auto after = std::chrono::steady_clock::now();
         engine->record_latency(static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(after - before).count()));

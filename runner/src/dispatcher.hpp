@@ -21,8 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "damaged_frame_log.hpp"
+#include "dispatch_probe.hpp"
 #include "engine_instance.hpp"
 #include "frame_validation.hpp"
+#include "rate_limited_log.hpp"
+#include "relaxed_counter.hpp"
 #include "sigrun/journal/reader.hpp"
 
 namespace sigrun::runner {
@@ -32,6 +36,15 @@ struct DispatchCounts {
     std::uint64_t trade = 0;
     std::uint64_t rejected = 0;  // wrong length for its type, or unknown type
     std::uint64_t lost = 0;      // overwritten before the dispatcher read them
+    std::uint64_t damaged = 0;   // failed the journal's checksum: never dispatched
+};
+
+// The dispatch thread's live counts, readable from any thread (metrics).
+struct LiveDispatchCounts {
+    RelaxedCounter depth, trade, rejected, lost, damaged;
+    [[nodiscard]] DispatchCounts snapshot() const noexcept {
+        return {depth.load(), trade.load(), rejected.load(), lost.load(), damaged.load()};
+    }
 };
 
 // A replacement for one engine, prepared off the dispatch thread.
@@ -52,8 +65,11 @@ struct SwapOutcome {
 class Dispatcher {
 public:
     // `reader` is positioned where dispatch starts. With a writable mapping
-    // it reads pinned; otherwise it copies.
-    explicit Dispatcher(journal::Reader reader);
+    // it reads pinned; otherwise it copies. `position_slot`, when given, is
+    // where position() lives (the consumer cursor's word in its mapped file,
+    // so the position is durable at no extra store); it is set to the
+    // reader's position here.
+    explicit Dispatcher(journal::Reader reader, std::atomic<std::uint64_t>* position_slot = nullptr);
 
     // Engines are added before run() [load-thread].
     void add_engine(std::unique_ptr<EngineInstance> engine);
@@ -62,8 +78,9 @@ public:
     // been dispatched (the feed sets it when its source is exhausted).
     void run(const std::atomic<bool>& stop, const std::atomic<std::uint64_t>& end_sequence);
 
-    // Next sequence to dispatch: everything before it was read (and, in owner
-    // mode, is pinned or done). In owner mode it is the md writer's gate
+    // Next sequence to dispatch: every frame before it was handed to every
+    // engine (and what they emitted for it published), or lost. Stored after
+    // the engines ran, in both modes. In owner mode it is the md writer's gate
     // (journal::Writer::gate_on); the feed's back-pressure reads it too.
     [[nodiscard]] const std::atomic<std::uint64_t>& position() const noexcept { return position_; }
 
@@ -72,40 +89,69 @@ public:
 
     // Switches engine `plan.index` to `plan.replacement` between two frames
     // (on the dispatch thread while run() is active, else right here).
-    // Blocks until done. [thread-safe, one swap at a time]
-    SwapOutcome swap(SwapPlan plan);
+    // Blocks until done, or until `*stop` is set before the dispatch thread
+    // took the plan (then nothing changed and the outcome says why).
+    // [thread-safe, one swap at a time]
+    SwapOutcome swap(SwapPlan plan, const std::atomic<bool>* stop = nullptr);
+
+    // What the dispatch thread is doing now (watchdog, fatal-signal report).
+    [[nodiscard]] const DispatchProbe& probe() const noexcept { return probe_; }
 
     // Identity of the library engine `index` runs now. [thread-safe]
     [[nodiscard]] FileIdentity engine_identity(std::size_t index) const;
     [[nodiscard]] std::size_t engine_count() const;
     // True when engine `index` exports signal_snapshot for `state_version`. [thread-safe]
     [[nodiscard]] bool can_carry_state(std::size_t index, std::uint32_t state_version) const;
+    // The plugin id (or name) of engine `index`'s running library. [thread-safe]
+    [[nodiscard]] std::string engine_plugin_id(std::size_t index) const;
 
     // Time dispatch stood still for each switch (read once run() returned).
     [[nodiscard]] const LatencyHistogram& swap_pauses() const noexcept { return swap_pauses_; }
 
-    [[nodiscard]] const DispatchCounts& counts() const noexcept { return counts_; }
+    [[nodiscard]] DispatchCounts counts() const noexcept { return counts_.snapshot(); }  // [thread-safe]
     [[nodiscard]] const std::vector<std::unique_ptr<EngineInstance>>& engines() const noexcept { return engines_; }
+    // Calls `visit(engine)` for each live engine, under the lock a swap
+    // takes, so from any thread (the metrics scrape). [thread-safe]
+    template <class Visit>
+    void for_each_engine(Visit&& visit) const {
+        const std::lock_guard lock(engines_mutex_);
+        for (const auto& e : engines_) visit(static_cast<const EngineInstance&>(*e));
+    }
     // Destroys every engine (signal_destroy, frames released, dlclose).
     void destroy_engines();
+    // The end of the run: signal_on_stop on every live engine, when run()
+    // gave them signal_on_start. Call on the thread that ran run(), after it
+    // returned and no swap can come any more. [dispatch-thread]
+    void stop_engines();
 
 private:
     bool dispatch_one();  // false when nothing was there
     void deliver(CurrentFrame& frame, std::uint32_t length);
+    void skip_damaged(std::uint64_t sequence, std::uint64_t count);
     void apply_pending_swap();  // with swap_mutex_ held
+    void fire_timers(const CurrentFrame& frame);
+    void update_timer_due() noexcept;
 
     journal::Reader reader_;
     bool pinned_;
     std::vector<std::unique_ptr<EngineInstance>> engines_;
     mutable std::mutex engines_mutex_;  // guards engines_ against readers on other threads
-    std::atomic<std::uint64_t> position_;
-    DispatchCounts counts_;
-    std::uint64_t rejected_logged_ = 0;
+    std::atomic<std::uint64_t> own_position_{0};  // position_ when no slot was given
+    std::atomic<std::uint64_t>& position_;
+    LiveDispatchCounts counts_;
+    DamagedFrameLog damaged_log_;
+    RateLimit rejected_log_;
+    RateLimit lapped_log_;
+    DispatchProbe probe_;
     // Every kLatencySample-th frame, the engine calls are timed (one clock
     // read per engine plus one): latency histograms without a clock read on
     // every call.
     static constexpr std::uint64_t kLatencySample = 32;
     std::uint64_t rounds_ = 0;
+    // The earliest TimerSchedule::due() of all engines (kNever when none has
+    // a timer): one compare per frame decides whether any timer is due.
+    std::int64_t timer_due_ = TimerSchedule::kNever;
+    bool started_ = false;  // run() called signal_on_start [dispatch-thread]
 
     // Swap hand-over between the swapper and the dispatch thread.
     std::mutex swap_mutex_;

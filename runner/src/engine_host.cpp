@@ -45,8 +45,9 @@ void bump(std::atomic<std::uint32_t>& counter) noexcept {
 
 thread_local const EngineHost* EngineHost::inside_ = nullptr;
 
-EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins)
-    : name_(std::move(engine_name)), publisher_(publisher), pins_(pins) {
+EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins,
+                       std::string_view config_json)
+    : name_(std::move(engine_name)), publisher_(publisher), pins_(pins), config_(name_, config_json) {
     api_.abi_version = SIGRUN_ABI_VERSION;
     api_.struct_size = sizeof(sigrun_host_api);
     api_.host_ctx = this;
@@ -56,6 +57,8 @@ EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, cons
     api_.frame_release = &EngineHost::on_release;
     api_.register_factor = &EngineHost::on_register_factor;
     api_.emit_value = &EngineHost::on_emit_value;
+    HostConfig::install(api_);
+    api_.frame_info = &EngineHost::on_frame_info;
     if (pins_ != nullptr) {
         slots_ = pins_->mapping()->geometry().capacity;
         retained_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots_);
@@ -68,8 +71,19 @@ EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, cons
 }
 
 void EngineHost::on_log(void* ctx, std::int32_t level, const char* message) {
-    const auto* self = static_cast<EngineHost*>(ctx);
-    spdlog::log(to_spdlog(level), "[{}] {}", self->name_, message != nullptr ? message : "(null)");
+    auto* self = static_cast<EngineHost*>(ctx);
+    if (level >= SIGRUN_LOG_ERROR) self->errors_logged_.fetch_add(1, std::memory_order_relaxed);
+    if (!spdlog::should_log(to_spdlog(level))) return;
+    RateLimit::Admission admitted;
+    {
+        const std::lock_guard lock(self->log_mutex_);
+        admitted = self->log_limit_.admit();
+    }
+    if (!admitted) return;
+    spdlog::log(to_spdlog(level), "[{}] {}{}", self->name_, message != nullptr ? message : "(null)",
+                admitted.suppressed == 0 ? std::string()
+                                         : fmt::format(" (and {} more messages from this engine in the last {:.1f} s)",
+                                                       admitted.suppressed, admitted.suppressed_over_s));
 }
 
 std::int32_t EngineHost::refuse(std::int32_t code, const char* what) noexcept {
@@ -113,8 +127,8 @@ std::int32_t EngineHost::on_register_factor(void* ctx, const char* factor) {
 std::int32_t EngineHost::on_emit(void* ctx, const char* factor, const char* instrument, double value) {
     auto* self = static_cast<EngineHost*>(ctx);
     if (self->current_ == nullptr) {
-        return self->refuse(1, "emit called outside signal_on_data (or from another thread); emit only from "
-                               "signal_on_data on the dispatch thread");
+        return self->refuse(1, "emit called outside signal_on_data / signal_on_timer (or from another "
+                               "thread); emit only from those, on the dispatch thread");
     }
     const std::string_view name(factor != nullptr ? factor : "", factor != nullptr ? strnlen(factor, SIGRUN_NAME_LEN) : 0);
     std::int32_t id = -1;
@@ -131,11 +145,28 @@ std::int32_t EngineHost::on_emit(void* ctx, const char* factor, const char* inst
 std::int32_t EngineHost::on_emit_value(void* ctx, std::int32_t factor_id, const char* instrument, double value) {
     auto* self = static_cast<EngineHost*>(ctx);
     if (self->current_ == nullptr) {
-        return self->refuse(1, "emit_value called outside signal_on_data (or from another thread); emit only "
-                               "from signal_on_data on the dispatch thread");
+        return self->refuse(1, "emit_value called outside signal_on_data / signal_on_timer (or from another "
+                               "thread); emit only from those, on the dispatch thread");
     }
     if (instrument == nullptr) return self->refuse(3, "emit_value with a NULL instrument");
     return self->add_value(factor_id, instrument, value);
+}
+
+std::int32_t EngineHost::on_frame_info(void* ctx, sigrun_frame_info* info) {
+    const auto* self = static_cast<EngineHost*>(ctx);
+    const CurrentFrame* frame = self->current_;
+    // A timer call handles no frame (its CurrentFrame only stamps the emits).
+    if (frame == nullptr || frame->data == nullptr || info == nullptr || info->struct_size < sizeof(std::uint32_t)) {
+        return 1;
+    }
+    // Write no further than the engine's struct reaches.
+    sigrun_frame_info full{};
+    full.struct_size = static_cast<std::uint32_t>(std::min<std::size_t>(info->struct_size, sizeof full));
+    full.type = frame->type;
+    full.sequence = frame->sequence;
+    full.receive_time_ns = frame->receive_time_ns;
+    std::memcpy(info, &full, full.struct_size);
+    return 0;
 }
 
 std::int32_t EngineHost::add_value(std::int32_t factor_id, const char* instrument, double value) noexcept {

@@ -17,18 +17,25 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "factor_publisher.hpp"
+#include "host_config.hpp"
+#include "rate_limited_log.hpp"
+#include "relaxed_counter.hpp"
 #include "sigrun/journal/pins.hpp"
 #include "sigrun/messages.h"
 #include "sigrun/signal_api.h"
 
 namespace sigrun::runner {
 
-// The frame being handed to engines right now (dispatch thread).
+// The frame being handed to engines right now (dispatch thread). For a
+// signal_on_timer call it only stamps what the call emits: sequence = the
+// frame whose receive time fired the timer, receive_time_ns = the deadline,
+// data = nullptr (no frame is handled: frame_info and frame_retain refuse).
 struct CurrentFrame {
     std::uint64_t sequence = 0;
     std::int64_t receive_time_ns = 0;
@@ -42,15 +49,18 @@ class EngineHost {
 public:
     // `pins` is the md journal's (null when frames cannot be retained, e.g.
     // when an external process owns the journal).
-    EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins);
+    // `config_json`: the engine's "config" object, for the config_* reads.
+    EngineHost(std::string engine_name, FactorPublisher* publisher, const journal::Pins* pins,
+               std::string_view config_json = "{}");
     EngineHost(const EngineHost&) = delete;
     EngineHost& operator=(const EngineHost&) = delete;
 
     [[nodiscard]] const sigrun_host_api* api() const noexcept { return &api_; }
     [[nodiscard]] const std::string& engine_name() const noexcept { return name_; }
+    [[nodiscard]] HostConfig& config() noexcept { return config_; }
 
-    // Bracket one signal_on_data call [dispatch-thread]. leave() publishes
-    // what the call emitted.
+    // Bracket one signal_on_data or signal_on_timer call [dispatch-thread].
+    // leave() publishes what the call emitted.
     void enter(const CurrentFrame* frame) noexcept {
         current_ = frame;
         inside_ = this;
@@ -70,8 +80,11 @@ public:
     // signal_destroy: anything left is a leak in the engine.
     std::uint64_t release_all() noexcept;
 
-    [[nodiscard]] std::uint64_t emitted() const noexcept { return emitted_; }
-    [[nodiscard]] std::uint64_t emit_refused() const noexcept { return emit_refused_; }
+    [[nodiscard]] std::uint64_t emitted() const noexcept { return emitted_.load(); }  // [thread-safe]
+    [[nodiscard]] std::uint64_t emit_refused() const noexcept { return emit_refused_.load(); }
+    // Errors the engine reported through the host log (the SDK reports each
+    // exception it caught this way). [thread-safe]
+    [[nodiscard]] std::uint64_t errors_logged() const noexcept { return errors_logged_.load(std::memory_order_relaxed); }
     [[nodiscard]] std::uint64_t retains() const noexcept { return retains_.load(std::memory_order_relaxed); }
 
 private:
@@ -83,6 +96,7 @@ private:
     static void on_release(void* ctx, const void* data);
     static std::int32_t on_register_factor(void* ctx, const char* factor);
     static std::int32_t on_emit_value(void* ctx, std::int32_t factor_id, const char* instrument, double value);
+    static std::int32_t on_frame_info(void* ctx, sigrun_frame_info* info);
 
     std::int32_t register_factor(std::string_view name);
     std::int32_t add_value(std::int32_t factor_id, const char* instrument, double value) noexcept;
@@ -101,6 +115,7 @@ private:
     std::string name_;
     FactorPublisher* publisher_;
     const journal::Pins* pins_;
+    HostConfig config_;
 
     // Retains per md slot: taken only on the dispatch thread (plain
     // load + store), given back from any thread (atomic RMW on released_).
@@ -119,11 +134,17 @@ private:
 
     const CurrentFrame* current_ = nullptr;
     bool discard_emits_ = false;
-    std::uint64_t emitted_ = 0;
-    std::uint64_t emit_refused_ = 0;
+    RelaxedCounter emitted_;
+    RelaxedCounter emit_refused_;
+    std::atomic<std::uint64_t> errors_logged_{0};  // any thread may log
     bool refusal_logged_ = false;
     std::atomic<std::uint64_t> retains_{0};
     std::atomic<std::uint64_t> bad_releases_{0};
+    // An engine logging on every frame (one that throws on every call: the
+    // SDK logs each exception) gets a few lines, then one per second with
+    // the count of the rest. host->log may be called from any thread.
+    std::mutex log_mutex_;
+    RateLimit log_limit_{std::chrono::seconds(1), 10};
 };
 
 }  // namespace sigrun::runner

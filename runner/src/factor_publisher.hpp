@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "relaxed_counter.hpp"
 #include "sigrun/journal/writer.hpp"
 #include "sigrun/messages.h"
 
@@ -29,8 +30,8 @@ public:
     [[nodiscard]] std::uint32_t max_batch_values() const noexcept;
 
     // Values written (not frames), and values lost to a refused write.
-    [[nodiscard]] std::uint64_t published() const noexcept { return published_; }
-    [[nodiscard]] std::uint64_t failed() const noexcept { return failed_; }
+    [[nodiscard]] std::uint64_t published() const noexcept { return published_.load(); }  // [thread-safe]
+    [[nodiscard]] std::uint64_t failed() const noexcept { return failed_.load(); }
     [[nodiscard]] const journal::Writer& writer() const noexcept { return writer_; }
 
 private:
@@ -38,8 +39,8 @@ private:
 
     journal::Writer writer_;
     std::uint64_t print_first_;
-    std::uint64_t published_ = 0;
-    std::uint64_t failed_ = 0;
+    RelaxedCounter published_;
+    RelaxedCounter failed_;
 };
 
 // NUL-padded fixed text field -> std::string (stops at the first NUL or the end).

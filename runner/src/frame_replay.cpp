@@ -16,6 +16,13 @@ struct DiscardEmits {
     ~DiscardEmits() { host.set_discard_emits(false); }
 };
 
+// As the dispatcher hands a frame: the timer first (every frame moves the
+// clock), then the frame when the engine declares its type.
+void deliver(EngineInstance& engine, const CurrentFrame& frame) {
+    engine.on_frame_time(frame);
+    if (engine.accepts(frame.type)) engine.on_data(frame);
+}
+
 }  // namespace
 
 bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>& md, std::uint64_t from,
@@ -35,21 +42,18 @@ bool replay_into(EngineInstance& engine, const std::shared_ptr<journal::Mapping>
             // the frames of the warm-up, so they stay put while the engine
             // reads (and may pin) them.
             const journal::InPlaceRead read = reader.next_in_place();
+            if (read.status == journal::ReadStatus::damaged) continue;  // skipped, as the dispatcher skips it
             if (read.status != journal::ReadStatus::frame) return false;
             frame.retainable = true;
             frame.slot = read.slot;
-            if (describe_frame(read.info.msg_type, read.info.length, read.payload, frame) &&
-                engine.accepts(frame.type)) {
-                engine.on_data(frame);
-            }
+            if (describe_frame(read.info.msg_type, read.info.length, read.payload, frame)) deliver(engine, frame);
         } else {
             // 64-byte aligned view of the private buffer for the engine.
             auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(buffer.data()) + 63) & ~std::uintptr_t{63});
             const journal::ReadResult read = reader.next(std::span(aligned, md->geometry().max_payload()));
+            if (read.status == journal::ReadStatus::damaged) continue;  // skipped, as the dispatcher skips it
             if (read.status != journal::ReadStatus::frame) return false;
-            if (describe_frame(read.info.msg_type, read.info.length, aligned, frame) && engine.accepts(frame.type)) {
-                engine.on_data(frame);
-            }
+            if (describe_frame(read.info.msg_type, read.info.length, aligned, frame)) deliver(engine, frame);
         }
     }
     return true;

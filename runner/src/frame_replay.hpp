@@ -10,7 +10,8 @@
 
 namespace sigrun::runner {
 
-// Replays md frames [from, to) into `engine` with its emits discarded, the
+// Replays md frames [from, to) into `engine` with its emits discarded (its
+// timer fires as in dispatch), the
 // same frames in the same order the dispatcher delivered them (invalid frames
 // are skipped as the dispatcher skips them). Reads in place when `md` is the
 // owner's mapping: the caller keeps the writer off [from, to) (MdRetention's

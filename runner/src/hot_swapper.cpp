@@ -12,6 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "frame_replay.hpp"
+#include "resource_limits.hpp"
+#include "swap_identity.hpp"
 
 namespace sigrun::runner {
 
@@ -22,7 +24,7 @@ HotSwapper::HotSwapper(Dispatcher& dispatcher, const RunnerConfig& config, Facto
       // Created here, closed in the destructor: request_reload() reads it from
       // any thread (SIGHUP) at any time, so it never changes while shared.
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    if (wake_fd_ < 0) throw std::runtime_error(fmt::format("hot swap: eventfd failed: {}", std::strerror(errno)));
+    if (wake_fd_ < 0) throw std::runtime_error("hot swap: " + describe_os_failure("eventfd", errno));
 }
 
 HotSwapper::~HotSwapper() {
@@ -30,18 +32,27 @@ HotSwapper::~HotSwapper() {
     ::close(wake_fd_);
 }
 
-void HotSwapper::start() {
+void HotSwapper::start(const std::atomic<bool>* stop) {
+    run_stop_.store(stop, std::memory_order_release);
     if (config_.hot_swap.watch) {
         inotify_fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (inotify_fd_ < 0) throw std::runtime_error(fmt::format("hot swap: inotify_init1 failed: {}", std::strerror(errno)));
+        if (inotify_fd_ < 0) {
+            throw std::runtime_error("hot swap: " + describe_os_failure("inotify_init1", errno, true));
+        }
         std::set<std::filesystem::path> folders;
         for (const auto& e : config_.engines) {
             if (e.reload) folders.insert(e.library.parent_path());
         }
         for (const auto& folder : folders) {
             if (::inotify_add_watch(inotify_fd_, folder.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+                const int err = errno;
+                ::close(inotify_fd_);
+                inotify_fd_ = -1;
+                if (err == ENOSPC || err == EMFILE || err == ENOMEM) {
+                    throw std::runtime_error("hot swap: " + describe_os_failure("inotify_add_watch " + folder.string(), err, true));
+                }
                 throw std::runtime_error(fmt::format("hot swap: cannot watch {} ({}); set hot_swap.watch to false "
-                                                     "or fix the folder", folder.string(), std::strerror(errno)));
+                                                     "or fix the folder", folder.string(), std::strerror(err)));
             }
         }
     }
@@ -143,6 +154,13 @@ std::string HotSwapper::swap_engine(std::size_t index) {
     std::unique_ptr<EngineInstance> replacement;
     try {
         auto library = PluginLibrary::load(config.library, private_dir_);
+        // Another plugin's library is refused before it creates an engine:
+        // its signal_create would otherwise judge this engine's config and
+        // the log would blame the config, not the library.
+        const std::string running_id = dispatcher_.engine_plugin_id(index);
+        if (std::string refusal = swap_identity_refusal(running_id, *library, config); !refusal.empty()) {
+            return refusal;  // the library is unloaded on return
+        }
         replacement = std::make_unique<EngineInstance>(config, std::move(library), publisher_, pins_);
     } catch (const std::exception& e) {
         return e.what();
@@ -155,6 +173,7 @@ std::string HotSwapper::swap_engine(std::size_t index) {
     plan.carry_state = fresh.restore != nullptr && fresh.info().state_version != 0 &&
                        dispatcher_.can_carry_state(index, fresh.info().state_version);
     const std::string new_version = fresh.info().version;
+    const std::string new_id = fresh.plugin_id();
     plan.replacement = std::move(replacement);
     // With the runner's own feed, the feed stops short of the warm-up frames
     // and of the frames the switch catches up on until the switch is done;
@@ -181,7 +200,8 @@ std::string HotSwapper::swap_engine(std::size_t index) {
         plan.replayed_until = to;
     }
     const bool plan_carried = plan.carry_state;
-    SwapOutcome outcome = dispatcher_.swap(std::move(plan));
+    const bool warmed_up = plan.replayed_until != 0;
+    SwapOutcome outcome = dispatcher_.swap(std::move(plan), run_stop_.load(std::memory_order_acquire));
     hold.release();
     const std::filesystem::path retired_copy = outcome.retired ? outcome.retired->library().private_path()
                                                                : std::filesystem::path{};
@@ -194,9 +214,12 @@ std::string HotSwapper::swap_engine(std::size_t index) {
                      "RTLD_NODELETE, live threads or thread_local destructors keep it loaded)",
                      config.name, retired_copy.string());
     }
-    spdlog::info("hot swap of engine {}: version {} replaced by {} from {}, live from md frame {}{}", config.name,
-                 old_version, new_version, config.library.string(), outcome.first_live_sequence,
-                 plan_carried ? " (state carried)" : "");
+    const std::string how = plan_carried                ? "state carried"
+                            : warmed_up ? fmt::format("{} frames warm-up", config_.hot_swap.warmup_frames)
+                                                       : "fresh: no state, no warm-up";
+    spdlog::info("hot swap of engine {} (plugin {}): version {} replaced by {} from {}, live from md frame {} ({})",
+                 config.name, new_id, old_version, new_version, config.library.string(), outcome.first_live_sequence,
+                 how);
     return {};
 }
 

@@ -49,7 +49,9 @@ public:
 
     // Starts watching the engines' folders (engines with "reload": true, when
     // hot_swap.watch is on). Without a watch, reload() and SIGHUP still work.
-    void start();
+    // A swap waiting for the dispatch thread gives up once `*stop` is set.
+    // Throws std::runtime_error naming the limit when inotify cannot start.
+    void start(const std::atomic<bool>* stop = nullptr);
     // Waits for a swap in progress, then refuses every later one: after
     // stop() the runner may destroy the engines.
     void stop();
@@ -87,6 +89,9 @@ private:
     int inotify_fd_ = -1;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> reload_requested_{false};
+    // The run's stop request, set by start() on the run's thread and read by
+    // reload() callers on any thread (SIGHUP watcher, --reload-every, tests).
+    std::atomic<const std::atomic<bool>*> run_stop_{nullptr};
     std::thread thread_;
 };
 

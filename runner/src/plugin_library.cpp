@@ -5,11 +5,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "elf_layout.hpp"
+#include "plugin_permissions.hpp"
+#include "resource_limits.hpp"
 
 namespace sigrun::runner {
 namespace {
@@ -49,13 +53,20 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
     if (!std::filesystem::is_regular_file(path, ec)) {
         throw PluginError(fmt::format("plugin {}: no such file; build the plugin or fix the library path", name));
     }
+    check_plugin_permissions(path);
+    prepare_private_dir(private_dir, path);
     std::unique_ptr<PluginLibrary> lib(new PluginLibrary());
     lib->path_ = path;
-    std::filesystem::create_directories(private_dir, ec);
     lib->private_path_ = private_copy_name(path, private_dir);
     lib->identity_ = file_identity(path);
     // A real copy, not a link: a new inode that no later deploy can rewrite.
+    // (A failed copy is removed with `lib`.)
     if (!std::filesystem::copy_file(path, lib->private_path_, std::filesystem::copy_options::overwrite_existing, ec)) {
+        const int err = ec.value();
+        if (err == EMFILE || err == ENFILE || err == ENOSPC || err == ENOMEM) {  // a limit, not permissions
+            throw PluginError(fmt::format("plugin {}: {}", name,
+                                          describe_os_failure("copying it to " + lib->private_path_.string(), err)));
+        }
         throw PluginError(fmt::format("plugin {}: cannot copy to {} ({}); make the folder writable",
                                       name, lib->private_path_.string(), ec.message()));
     }
@@ -98,8 +109,9 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
     }
     if (handoff == SIGRUN_HANDOFF_FRAME_REF && kRunnerHandoff != SIGRUN_HANDOFF_FRAME_REF) {
         throw PluginError(fmt::format("plugin {}: built for frame-ref handoff but this runner was built for copy "
-                                      "handoff; rebuild the plugin with ENABLE_ZERO_COPY=OFF or use a runner "
-                                      "built with ENABLE_ZERO_COPY=ON", name));
+                                      "handoff; rebuild the plugin for copy handoff (out of tree: configure it "
+                                      "with -DSIGRUN_HANDOFF=copy; in the sigrun tree: ENABLE_ZERO_COPY=OFF) or "
+                                      "use a runner built with ENABLE_ZERO_COPY=ON", name));
     }
     // Declared message types (ABI 1.1): read only when the plugin's struct
     // reaches them; a 1.0 plugin gets every type.
@@ -111,6 +123,17 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
         }
         lib->message_mask_ = 0;
         for (std::uint32_t i = 0; i < count; ++i) lib->message_mask_ |= type_bit(lib->info_->message_types[i]);
+    }
+    // The plugin id (ABI 1.2), read only when the plugin's struct reaches it.
+    lib->plugin_id_ = lib->info_->name != nullptr ? lib->info_->name : "";
+    if (lib->info_->struct_size >= offsetof(sigrun_plugin_info, plugin_id) + sizeof(const char*) &&
+        lib->info_->plugin_id != nullptr) {
+        if (const std::string problem = plugin_id_problem(lib->info_->plugin_id); !problem.empty()) {
+            throw PluginError(fmt::format("plugin {}: plugin_id {}; use a reverse-DNS id such as "
+                                          "\"com.example.spread\" ([a-z0-9._-], at least one '.')", name, problem));
+        }
+        lib->plugin_id_ = lib->info_->plugin_id;
+        lib->has_plugin_id_ = true;
     }
     lib->create = reinterpret_cast<sigrun_create_fn>(symbol("signal_create"));
     lib->on_data = reinterpret_cast<sigrun_on_data_fn>(symbol("signal_on_data"));
@@ -126,7 +149,25 @@ std::unique_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
     }
     lib->snapshot = reinterpret_cast<sigrun_snapshot_fn>(symbol("signal_snapshot"));
     lib->restore = reinterpret_cast<sigrun_restore_fn>(symbol("signal_restore"));
+    lib->on_timer = reinterpret_cast<sigrun_on_timer_fn>(symbol("signal_on_timer"));
+    lib->on_start = reinterpret_cast<sigrun_on_start_fn>(symbol("signal_on_start"));
+    lib->on_stop = reinterpret_cast<sigrun_on_stop_fn>(symbol("signal_on_stop"));
     return lib;
+}
+
+std::string plugin_id_problem(const char* id) {
+    const std::size_t length = strnlen(id, SIGRUN_PLUGIN_ID_MAX + 1);
+    if (length == 0) return "is empty";
+    if (length > SIGRUN_PLUGIN_ID_MAX) return fmt::format("is longer than {} characters", SIGRUN_PLUGIN_ID_MAX);
+    const std::string_view text(id, length);
+    for (const char c : text) {
+        const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!allowed) return fmt::format("\"{}\" has the character '{}'", text, std::isprint(static_cast<unsigned char>(c)) ? c : '?');
+    }
+    if (text.find('.') == std::string_view::npos || text.front() == '.' || text.back() == '.') {
+        return fmt::format("\"{}\" is not reverse-DNS", text);
+    }
+    return {};
 }
 
 PluginLibrary::~PluginLibrary() {

@@ -8,7 +8,8 @@
 //      leaked into the global namespace (not RTLD_DEEPBIND: breaks ASan);
 //   3. signal_plugin_info(): ABI major checked before any other field, then
 //      the struct size and the handoff mode against this runner's build;
-//   4. the required entry points; snapshot/restore are optional.
+//   4. the required entry points; snapshot/restore and (ABI 1.3)
+//      on_timer/on_start/on_stop are optional.
 // Unloading: dlclose, then the private copy is deleted. is_mapped() tells
 // whether the object really left the process.
 #pragma once
@@ -67,6 +68,11 @@ public:
     // (always, for a plugin that declares none). The dispatcher calls the
     // engine only for these. [thread-safe]
     [[nodiscard]] bool accepts(int type) const noexcept { return (message_mask_ & type_bit(type)) != 0; }
+    // The plugin's stable id (sigrun_plugin_info::plugin_id, ABI 1.2), or its
+    // name for a plugin that has none (built before 1.2, or without one).
+    [[nodiscard]] const std::string& plugin_id() const noexcept { return plugin_id_; }
+    // True when plugin_id() is a real id, false when it is the name.
+    [[nodiscard]] bool has_plugin_id() const noexcept { return has_plugin_id_; }
     // The original file's identity when it was copied.
     [[nodiscard]] const FileIdentity& identity() const noexcept { return identity_; }
 
@@ -75,6 +81,9 @@ public:
     sigrun_destroy_fn destroy = nullptr;
     sigrun_snapshot_fn snapshot = nullptr;  // optional
     sigrun_restore_fn restore = nullptr;    // optional
+    sigrun_on_timer_fn on_timer = nullptr;  // optional (ABI 1.3)
+    sigrun_on_start_fn on_start = nullptr;  // optional (ABI 1.3)
+    sigrun_on_stop_fn on_stop = nullptr;    // optional (ABI 1.3)
 
     // True while a file mapping of `private_path` is in /proc/self/maps.
     static bool is_mapped(const std::filesystem::path& private_path);
@@ -95,6 +104,13 @@ private:
     void* handle_ = nullptr;
     const sigrun_plugin_info* info_ = nullptr;
     FileIdentity identity_;
+    std::string plugin_id_;
+    bool has_plugin_id_ = false;
 };
+
+// Why `id` is not a valid plugin id (reverse-DNS, [a-z0-9._-], at least one
+// '.', 1 to SIGRUN_PLUGIN_ID_MAX characters); empty when it is. Reads at
+// most SIGRUN_PLUGIN_ID_MAX + 1 characters.
+std::string plugin_id_problem(const char* id);
 
 }  // namespace sigrun::runner

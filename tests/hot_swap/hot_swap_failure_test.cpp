@@ -90,6 +90,9 @@ TEST_P(HotSwapFailureTest, OldEngineKeepsRunningAndALaterGoodFileSwaps) {
     deploy(test_plugins::versioned_v1, library);
     json doc = runner_config(scratch / "journal", 20 * step, 11, power_of_two_at_least(2 * 20 * step));
     doc["engines"].push_back(engine_entry("sw", library, c.engine_config));
+    // Other test plugins stand in for a broken build of the same plugin: the
+    // identity check must not hide the failure each case is about.
+    doc["engines"][0]["allow_replace_with"] = {"throwing", "null_create", "refuses_restore", "restore_throws"};
     doc["hot_swap"]["warmup_frames"] = c.warmup_frames;
     const fs::path private_dir = scratch / "journal" / ".plugins";
     LogCapture log;

@@ -25,6 +25,7 @@
 #include <sigrun_test_plugins.hpp>
 
 #include "hot_swap_test_support.hpp"
+#include "md_event_writing.hpp"
 #include "sigrun/journal/writer.hpp"
 #include "sigrun/market_data/synthetic_source.hpp"
 
@@ -141,9 +142,7 @@ RollingRun run_rolling_external(const char* library_file, std::uint64_t frames, 
         while (const auto event = source.next()) {
             const std::uint64_t sequence = md.last_sequence() + 1;
             EXPECT_TRUE(wait_for([&] { return sequence - dispatched() <= max_lead; }));
-            md.write(event->type(),
-                     std::span(static_cast<const std::byte*>(event->payload()), event->payload_size()),
-                     event->receive_time_ns());
+            testing::write_event(md, *event);
             if (next_swap < swaps && sequence == (next_swap + 1) * frames / (swaps + 1)) {
                 deploy(library_file, library);
                 if (next_swap % 2 == 0) {

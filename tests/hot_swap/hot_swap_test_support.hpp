@@ -155,7 +155,7 @@ class LogCapture : public testing::LogCapture {
 public:
     // The "live from md frame N" of each successful swap of `engine`, in order.
     [[nodiscard]] std::vector<std::uint64_t> swap_points(const std::string& engine) const {
-        const std::string prefix = "info hot swap of engine " + engine + ": ";
+        const std::string prefix = "info hot swap of engine " + engine + " (plugin ";
         const std::string marker = " live from md frame ";
         std::vector<std::uint64_t> points;
         for (const auto& line : lines()) {

@@ -56,6 +56,39 @@ TEST_F(JournalPins, AddAndRelease_CountPinsPerSlot) {
     EXPECT_EQ(pins.pinned_slots(), 0u);
 }
 
+TEST_F(JournalPins, Scan_FindsThePinnedSlotsAndTheOldestPinnedFrameWithItsWriteTime) {
+    // given frames 1..4 written at known times (gen_time supplied: 1000 * sequence)
+    Writer w(path, options);
+    for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+        w.write(1, make_payload(seq, 64), 0, static_cast<std::int64_t>(1000 * seq));
+    }
+    Pins pins(w.mapping());
+    // nothing pinned: no oldest frame
+    EXPECT_EQ(pins.scan().pinned_slots, 0u);
+    EXPECT_EQ(pins.scan().oldest_sequence, 0u);
+    // when frames 3 and 2 (twice) are pinned
+    pins.add(w.geometry().slot_index(3));
+    pins.add(w.geometry().slot_index(2));
+    pins.add(w.geometry().slot_index(2));
+    // then two slots are pinned and the oldest is frame 2, written at 2000
+    PinScan found = pins.scan();
+    EXPECT_EQ(found.pinned_slots, 2u);
+    EXPECT_EQ(found.oldest_sequence, 2u);
+    EXPECT_EQ(found.oldest_gen_time, 2000);
+    // when frame 2 loses one of its pins it is still the oldest; when it loses both, frame 3 is
+    EXPECT_TRUE(pins.release(w.geometry().slot_index(2)));
+    EXPECT_EQ(pins.scan().oldest_sequence, 2u);
+    EXPECT_TRUE(pins.release(w.geometry().slot_index(2)));
+    found = pins.scan();
+    EXPECT_EQ(found.pinned_slots, 1u);
+    EXPECT_EQ(found.oldest_sequence, 3u);
+    EXPECT_EQ(found.oldest_gen_time, 3000);
+    // and with every pin released, nothing is pinned again
+    EXPECT_TRUE(pins.release(w.geometry().slot_index(3)));
+    EXPECT_EQ(pins.scan().pinned_slots, 0u);
+    EXPECT_EQ(pins.scan().oldest_sequence, 0u);
+}
+
 TEST_F(JournalPins, Release_WithoutAPinIsRefused) {
     Writer w(path, options);
     write_frame(w);

@@ -1,4 +1,5 @@
-"""Fixtures for the sigrun_journal tests: the real runner on the bundled sample.
+"""Fixtures for the sigrun_journal tests: the real runner on the bundled sample
+(what the pytest suites share lives in tests/support/sigrun_proc.py).
 
 ctest (tests/python/CMakeLists.txt) passes the executables of its own build
 tree through the environment:
@@ -15,37 +16,19 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-CHILD_MEMCHECK_EXIT = 97
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "support"))
+from sigrun_proc import child_command, engines, env_path, fail_on_memcheck_report, sample_files  # noqa: E402
+
 SLOW = os.environ.get("SIGRUN_TEST_SLOW") == "1"
 
 
-def env_path(name):
-    value = os.environ.get(name)
-    if not value:
-        pytest.fail(f"{name} is not set: run these tests through ctest (ctest --preset release -L python), "
-                    "which passes the build's executables", pytrace=False)
-    return value
-
-
-def child_command(exe, args, log):
-    """argv for `exe args`, under valgrind in the memcheck build (report in `log`)."""
-    argv = []
-    valgrind = os.environ.get("SIGRUN_TEST_VALGRIND")
-    if valgrind:
-        argv = [valgrind, "--tool=memcheck", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
-                "--show-leak-kinds=definite,indirect", f"--error-exitcode={CHILD_MEMCHECK_EXIT}",
-                "--keep-debuginfo=yes", "--num-callers=30",
-                f"--suppressions={os.environ['SIGRUN_TEST_VALGRIND_SUPPRESSIONS']}", f"--log-file={log}"]
-    return argv + [exe] + list(args)
-
-
 def check_child(returncode, stdout, stderr, log, what):
-    if returncode == CHILD_MEMCHECK_EXIT and os.environ.get("SIGRUN_TEST_VALGRIND"):
-        pytest.fail(f"valgrind found errors or leaks in {what}:\n" + Path(log).read_text(), pytrace=False)
+    fail_on_memcheck_report(returncode, log, what)
     assert returncode == 0, f"{what} exited {returncode}:\n{stdout}\n{stderr}"
 
 
@@ -71,12 +54,6 @@ class Run:
                     self.last_values[tuple(parts[:3])] = parts[3]
 
 
-def engines(names=("ofi", "microprice", "trade_flow")):
-    configs = {"ofi": {"levels": 5, "window_events": 100}, "microprice": {"levels": 5},
-               "trade_flow": {"window_events": 200}}
-    return [{"name": n, "library": env_path(f"SIGRUN_PLUGIN_{n.upper()}"), "config": configs[n]} for n in names]
-
-
 def runner_config(directory, source, md_capacity=4096, signals_capacity=16384, engine_names=None):
     return {
         "journal": {"dir": str(Path(directory) / "journal"),
@@ -89,9 +66,7 @@ def runner_config(directory, source, md_capacity=4096, signals_capacity=16384, e
 
 
 def replay_source():
-    data = Path(env_path("SIGRUN_EXAMPLES_DATA"))
-    return {"kind": "replay", "speed": 0,
-            "files": [str(data / "spot_btcusdt_book20.csv.gz"), str(data / "spot_btcusdt_trades.csv.gz")]}
+    return {"kind": "replay", "speed": 0, "files": sample_files()}
 
 
 def start_runner(directory, config):

@@ -91,8 +91,13 @@ def flip_payload_byte(src, dst, *, frame_from_end=10, byte=100):
     return seq
 
 
-@pytest.mark.skipif(not sigrun_journal.HAVE_XXHASH, reason="checksums need python3-xxhash")
+def need_xxhash():
+    # Not a skip: the test command installs python3-xxhash (tools/setup-debian.sh).
+    assert sigrun_journal.HAVE_XXHASH, "checksums need python3-xxhash: run tools/setup-debian.sh"
+
+
 def test_flipped_payload_byte_is_detected(demo_run, tmp_path):
+    need_xxhash()
     path = tmp_path / "md.journal"
     seq = flip_payload_byte(demo_run.md, path)
     with Journal(path) as j:
@@ -111,8 +116,8 @@ def test_flipped_payload_byte_is_detected(demo_run, tmp_path):
     assert [s for s in ok if ok[s] != bad[s]] == [seq]
 
 
-@pytest.mark.skipif(not sigrun_journal.HAVE_XXHASH, reason="checksums need python3-xxhash")
 def test_flipped_factor_batch_byte_is_detected(demo_run, tmp_path):
+    need_xxhash()
     path = tmp_path / "signals.journal"
     seq = flip_payload_byte(demo_run.signals, path, byte=70)   # inside the first value's name
     with Journal(path) as j, pytest.raises(ChecksumError, match=f"frame {seq} "):
@@ -120,8 +125,7 @@ def test_flipped_factor_batch_byte_is_detected(demo_run, tmp_path):
 
 
 def test_checksums_match_every_frame(demo_run):
-    if not sigrun_journal.HAVE_XXHASH:
-        pytest.skip("checksums need python3-xxhash")
+    need_xxhash()
     with Journal(demo_run.signals, verify=True) as j:
         n = sum(1 for _ in j.frames())
     assert n > 1000

@@ -127,6 +127,24 @@ TEST_F(ConfigTest, OptionalSectionsTakeTheDocumentedDefaults) {
     EXPECT_EQ(c.output.print_factors, defaults.output.print_factors);
 }
 
+TEST_F(ConfigTest, TimerMsIsAnEnginesTimerIntervalAndAbsentMeansNoTimer) {
+    document_["engines"][0]["timer_ms"] = 250;
+    const RunnerConfig c = parse();
+    EXPECT_EQ(c.engines[0].timer_ms, 250);
+    EXPECT_EQ(c.engines[1].timer_ms, 0);
+}
+
+TEST_F(ConfigTest, TimerMsThatIsNotAnIntegerFrom1ToADayIsAnErrorNamingTheKeyAndTheFix) {
+    for (const json& bad : {json(0), json(-5), json(1.5), json("1000"), json(86'400'001), json(true),
+                            json(18446744073709551615ULL)}) {
+        document_["engines"][1]["timer_ms"] = bad;
+        EXPECT_THAT(parse_error(), AllOf(HasSubstr("$.engines[1].timer_ms is " + bad.dump() + ";"),
+                                         HasSubstr("use an integer from 1 to 86400000"),
+                                         HasSubstr("or leave it out for no timer")))
+            << bad.dump();
+    }
+}
+
 TEST_F(ConfigTest, SyntheticSourceTakesSeedEventsAndInstrument) {
     document_["source"] = {{"kind", "synthetic"}, {"seed", 99}, {"events", 123456}, {"instrument", "ETHUSD"}};
     const RunnerConfig c = parse();
@@ -138,9 +156,11 @@ TEST_F(ConfigTest, SyntheticSourceTakesSeedEventsAndInstrument) {
 
 TEST_F(ConfigTest, JournalSourceTakesItsStartPosition) {
     document_["source"] = {{"kind", "journal"}, {"start", "oldest"}};
-    EXPECT_TRUE(parse().source.from_oldest);
+    EXPECT_EQ(parse().source.start, StartPolicy::oldest);
+    EXPECT_TRUE(parse().source.start_given);
     document_["source"] = {{"kind", "journal"}};
-    EXPECT_FALSE(parse().source.from_oldest);
+    EXPECT_EQ(parse().source.start, StartPolicy::resume);
+    EXPECT_FALSE(parse().source.start_given);
 }
 
 TEST_F(ConfigTest, LoadConfigResolvesRelativePathsAgainstTheConfigFolder) {
@@ -247,10 +267,27 @@ INSTANTIATE_TEST_SUITE_P(
         WrongTypeCase{"/engines/1/config", "\"{\\\"hold\\\": 3}\"", "$.engines[1].config", "must be an object"},
         WrongTypeCase{"/engines/0/name", "null", "$.engines[0].name", "must be a string"},
         WrongTypeCase{"/engines/0/reload", "\"yes\"", "$.engines[0].reload", "must be true or false"},
+        WrongTypeCase{"/engines/0/instruments", "\"BTCUSDT\"", "$.engines[0].instruments",
+                      "must be a non-empty array of instrument names"},
+        WrongTypeCase{"/engines/0/instruments", "[]", "$.engines[0].instruments",
+                      "must be a non-empty array of instrument names"},
+        WrongTypeCase{"/engines/0/instruments", "[\"\"]", "$.engines[0].instruments",
+                      "of 1 to 32 characters"},
+        WrongTypeCase{"/engines/0/allow_replace_with", "\"org.x.y\"", "$.engines[0].allow_replace_with",
+                      "must be an array of plugin ids"},
+        WrongTypeCase{"/engines/0/allow_replace_with", "[\"org.x.y\", 3]", "$.engines[0].allow_replace_with",
+                      "must be an array of plugin ids"},
         WrongTypeCase{"/hot_swap/watch", "1", "$.hot_swap.watch", "must be true or false"},
         WrongTypeCase{"/hot_swap/warmup_frames", "-1", "$.hot_swap.warmup_frames", "must be a non-negative integer"},
         WrongTypeCase{"/output/print_factors", "true", "$.output.print_factors", "must be a non-negative integer"}),
     [](const auto& p) { return "case_" + std::to_string(p.index); });
+
+TEST_F(ConfigTest, AllowReplaceWithListsPluginIds) {
+    document_["engines"][0]["allow_replace_with"] = json::array({"org.example.a", "legacy_name"});
+    const RunnerConfig config = parse();
+    EXPECT_EQ(config.engines[0].allow_replace_with, (std::vector<std::string>{"org.example.a", "legacy_name"}));
+    EXPECT_TRUE(config.engines[1].allow_replace_with.empty());
+}
 
 TEST_F(ConfigTest, DocumentThatIsNotAnObjectIsAnErrorNamingTheRoot) {
     document_ = json::array({1, 2});

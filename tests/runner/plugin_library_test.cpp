@@ -177,6 +177,40 @@ TEST_F(PluginLibraryTest, PluginBuiltForAbi10LoadsAndIsCalledForEveryType) {
     EXPECT_TRUE(lib->accepts(999));
 }
 
+// ABI 1.2: the plugin id identifies a plugin across versions; one built
+// against the 1.1 headers (plugin_info ends before plugin_id) is identified by
+// its name, and its struct is not read past its size.
+TEST_F(PluginLibraryTest, PluginIdIsReadAndOlderPluginsAreIdentifiedByName) {
+    const auto current = PluginLibrary::load(test_plugins::c_minimal, private_dir_);
+    EXPECT_EQ(current->plugin_id(), "org.sigrun.test.c-minimal");
+    EXPECT_TRUE(current->has_plugin_id());
+    const auto abi_1_1 = PluginLibrary::load(test_plugins::c_abi_1_1, private_dir_);
+    EXPECT_EQ(abi_1_1->info().abi_minor, 1u);
+    EXPECT_EQ(abi_1_1->plugin_id(), "c_abi_1_1");
+    EXPECT_FALSE(abi_1_1->has_plugin_id());
+    EXPECT_TRUE(abi_1_1->accepts(SIGRUN_MSG_DEPTH));
+    EXPECT_FALSE(abi_1_1->accepts(999));
+    const auto abi_1_0 = PluginLibrary::load(test_plugins::c_abi_1_0, private_dir_);
+    EXPECT_EQ(abi_1_0->plugin_id(), "c_abi_1_0");
+    const auto ofi = PluginLibrary::load(SIGRUN_OFI_PLUGIN, private_dir_);
+    EXPECT_EQ(ofi->plugin_id(), "org.sigrun.ofi");
+}
+
+TEST_F(PluginLibraryTest, MalformedPluginIdIsRefusedNamingIt) {
+    EXPECT_THAT(load_error(test_plugins::bad_plugin_id),
+                AllOf(HasSubstr("plugin_id \"Bad Plugin Id\" has the character 'B'"), HasSubstr("reverse-DNS")));
+}
+
+TEST(PluginIdProblem, NamesWhatIsWrong) {
+    EXPECT_EQ(plugin_id_problem("com.example.spread"), "");
+    EXPECT_EQ(plugin_id_problem("org.sigrun.trade-flow_2"), "");
+    EXPECT_EQ(plugin_id_problem(""), "is empty");
+    EXPECT_THAT(plugin_id_problem("spread"), HasSubstr("is not reverse-DNS"));
+    EXPECT_THAT(plugin_id_problem(".com.example"), HasSubstr("is not reverse-DNS"));
+    EXPECT_THAT(plugin_id_problem("com example"), HasSubstr("has the character ' '"));
+    EXPECT_THAT(plugin_id_problem(std::string(SIGRUN_PLUGIN_ID_MAX + 1, 'a').c_str()), HasSubstr("longer than 128"));
+}
+
 TEST_F(PluginLibraryTest, UnwritablePrivateFolderIsRefusedSayingMakeItWritable) {
     // given a "private folder" that is a regular file, so no copy can be made
     std::ofstream(dir_ / "not_a_folder") << "x";
@@ -231,6 +265,57 @@ TEST_F(EngineInstanceTest, CreatedEngineGetsItsConfigAndEmitsThroughTheHost) {
     EXPECT_EQ(engine.frames(), 1u);
     EXPECT_EQ(engine.host().emitted(), 1u);
     EXPECT_EQ(publisher_.published(), 1u);
+}
+
+// The ABI 1.2 config accessors of a C engine (c_minimal reads "offset" and
+// refuses other keys): a wrong type or an unknown key is one log line under
+// the engine's name, and the engine is not created.
+TEST_F(EngineInstanceTest, CEngineConfigErrorsAreLoggedNamingTheKey) {
+    const std::pair<const char*, const char*> cases[] = {
+        {R"({"offset": "1"})", "[c] config: \"offset\" must be a number, got \"1\""},
+        {R"({"ofset": 1})", "[c] config: unknown key \"ofset\"; known keys: offset"},
+    };
+    for (const auto& [json_text, expected] : cases) {
+        runner_test::LogCapture logs;
+        EngineConfig config;
+        config.name = "c";
+        config.config_json = json_text;
+        EXPECT_THROW(EngineInstance(config, PluginLibrary::load(test_plugins::c_minimal, private_dir_), &publisher_,
+                                    nullptr),
+                     PluginError);
+        EXPECT_THAT(logs.matching("error", expected), ::testing::SizeIs(1)) << json_text;
+    }
+}
+
+TEST_F(EngineInstanceTest, CEngineReadsItsConfigThroughTheHost) {
+    EngineConfig config;
+    config.name = "c";
+    config.config_json = R"({"offset": 0.5})";
+    EngineInstance engine(config, PluginLibrary::load(test_plugins::c_minimal, private_dir_), &publisher_, nullptr);
+    const sigrun_depth depth = runner_test::top_of_book(100.0, 102.0);  // the frame points at it
+    CurrentFrame frame = runner_test::depth_frame(1, depth);
+    engine.on_data(frame);
+    const runner_test::FactorStream stream = runner_test::read_factor_stream(dir_ / "signals.journal");
+    EXPECT_EQ(stream.count, 1u);
+    EXPECT_DOUBLE_EQ(stream.last.at({"c", "mid", "BTCUSDT"}), 101.5);
+}
+
+// frame_info (ABI 1.2): the engine sees the md sequence and receive time of
+// the frame the runner hands it (typed_config emits them as factors).
+TEST_F(EngineInstanceTest, EngineSeesTheSequenceAndReceiveTimeOfTheFrame) {
+    EngineConfig config;
+    config.name = "t";
+    config.config_json = R"({"scale": 2})";
+    EngineInstance engine(config, PluginLibrary::load(test_plugins::typed_config, private_dir_), &publisher_, nullptr);
+    sigrun_depth depth = runner_test::top_of_book(100.0, 102.0);
+    depth.receive_time_ns = 123'456;
+    CurrentFrame frame = runner_test::depth_frame(77, depth);
+    frame.receive_time_ns = depth.receive_time_ns;
+    engine.on_data(frame);
+    const runner_test::FactorStream stream = runner_test::read_factor_stream(dir_ / "signals.journal");
+    EXPECT_DOUBLE_EQ(stream.last.at({"t", "sequence", "BTCUSDT"}), 77.0);
+    EXPECT_DOUBLE_EQ(stream.last.at({"t", "receive_time", "BTCUSDT"}), 123'456.0);
+    EXPECT_DOUBLE_EQ(stream.last.at({"t", "scaled", "BTCUSDT"}), 200.0);
 }
 
 // ---- unloading ----

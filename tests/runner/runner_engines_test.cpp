@@ -91,6 +91,29 @@ TEST_F(RunnerEnginesTest, CEngineRunBySyntheticSourceEmitsMidAndLastPrice) {
     EXPECT_THAT(stream.last.at({"c", "last_price", "SYNTHUSD"}), Gt(0.0));
 }
 
+// "instruments" in an engine's runner config: the runner calls the engine
+// only for messages of those instruments; its neighbour without a list sees
+// every message.
+TEST_F(RunnerEnginesTest, InstrumentFilterCallsTheEngineOnlyForListedInstruments) {
+    const std::uint64_t events = runner_test::kSlowBuild ? 1'000 : 5'000;
+    json doc = runner_test::synthetic_config(dir_.path(), events, 42);
+    doc["engines"].push_back(runner_test::engine("listed", test_plugins::c_minimal));
+    doc["engines"].back()["instruments"] = json::array({"ETHUSDT", "SYNTHUSD"});
+    doc["engines"].push_back(runner_test::engine("other", test_plugins::c_minimal));
+    doc["engines"].back()["instruments"] = json::array({"ETHUSDT"});
+    doc["engines"].push_back(runner_test::engine("all", test_plugins::c_minimal));
+
+    const RunSummary s = run(doc);
+
+    EXPECT_THAT(s.error, IsEmpty());
+    EXPECT_EQ(engine(s, "listed").factors, events);
+    EXPECT_EQ(engine(s, "other").factors, 0u) << "no SYNTHUSD message reaches an engine listing only ETHUSDT";
+    EXPECT_EQ(engine(s, "all").factors, events);
+    const runner_test::FactorStream stream = last_stream();
+    EXPECT_EQ(stream.per_engine.count("other"), 0u);
+    EXPECT_EQ(stream.per_engine.at("listed"), stream.per_engine.at("all"));
+}
+
 TEST_F(RunnerEnginesTest, SameSeedGivesTheSameFactorStream) {
     const std::uint64_t events = runner_test::kSlowBuild ? 1'000 : 10'000;
     json doc = runner_test::synthetic_config(dir_.path(), events, 5);

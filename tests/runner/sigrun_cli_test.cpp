@@ -2,18 +2,13 @@
 // its exit code, stdout and stderr checked. Exit codes (runner/src/main.cpp):
 // 0 a clean run, 1 a run that failed or could not start (one line on
 // stderr), 2 bad command-line arguments.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -25,98 +20,28 @@
 
 #include <sigrun_test_plugins.hpp>
 
-#include "child_command.hpp"
 #include "sigrun/journal/error.hpp"
 #include "sigrun/journal/reader.hpp"
+#include "spawned_process.hpp"
 #include "temp_dir.hpp"
-
-extern char** environ;
+#include "text.hpp"
 
 namespace {
 
 using json = nlohmann::json;
+using sigrun::testing::lines_of;
+using sigrun::testing::read_text;
+using sigrun::testing::SpawnedProcess;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+// One spawned `sigrun args...`, its stdout and stderr in files of `dir`.
+std::unique_ptr<SpawnedProcess> start_sigrun(const std::vector<std::string>& args, const std::filesystem::path& dir) {
+    return sigrun::testing::spawn_tool(SIGRUN_EXE, args, dir, "sigrun");
 }
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-// One spawned `sigrun`, its stdout and stderr going to files in `dir`.
-class Process {
-public:
-    Process(const std::vector<std::string>& args, const std::filesystem::path& dir)
-        : out_(dir / "stdout.txt"), err_(dir / "stderr.txt"), valgrind_log_(dir / "valgrind.txt") {
-        std::vector<std::string> command = sigrun::testing::child_command(SIGRUN_EXE, args, valgrind_log_);
-        std::vector<char*> argv;
-        for (auto& a : command) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        const std::string& exe = command.front();
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        // The child starts with no signals blocked whatever this thread has.
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t none;
-        sigemptyset(&none);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-        const int rc = posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), environ);
-        posix_spawnattr_destroy(&attr);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw std::runtime_error("posix_spawn " + exe + " failed: " + std::to_string(rc));
-    }
-    ~Process() {
-        if (pid_ > 0 && !reaped_) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-    Process(const Process&) = delete;
-    Process& operator=(const Process&) = delete;
-
-    // Exit code, or 128 + signal when killed by one. In the memcheck build
-    // a valgrind report on the child is a test failure here.
-    int wait() {
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-        reaped_ = true;
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        EXPECT_EQ(sigrun::testing::child_memcheck_report(code, valgrind_log_), "");
-        return code;
-    }
-    [[nodiscard]] bool running() const {
-        int status = 0;
-        return ::waitpid(pid_, &status, WNOHANG) == 0;
-    }
-    void signal(int sig) const { ::kill(pid_, sig); }
-
-    [[nodiscard]] std::string out() const { return read_text(out_); }
-    [[nodiscard]] std::string err() const { return read_text(err_); }
-
-private:
-    std::filesystem::path out_, err_, valgrind_log_;
-    pid_t pid_ = -1;
-    bool reaped_ = false;
-};
 
 // Size and modification time of a file: what "untouched" means here.
 struct FileStamp {
@@ -139,7 +64,7 @@ class SigrunCliTest : public ::testing::Test {
 protected:
     // True once the run's md.journal holds a frame; false if `p` ended or
     // 60 s passed (bounded: a broken runner fails the test, not hangs it).
-    bool wait_for_first_frame(Process& p) const {
+    bool wait_for_first_frame(const SpawnedProcess& p) const {
         const auto md = dir_ / "journal" / "md.journal";
         for (int i = 0; i < 600 && p.running(); ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -185,10 +110,10 @@ protected:
 
     // Runs sigrun to the end; `code`, `out`, `err` hold what it did.
     void run(const std::vector<std::string>& args) {
-        Process p(args, dir_.path());
-        code_ = p.wait();
-        out_ = p.out();
-        err_ = p.err();
+        const auto p = start_sigrun(args, dir_.path());
+        code_ = p->wait().shell_code();
+        out_ = p->out();
+        err_ = p->err();
     }
 
     sigrun::testing::TempDir dir_;
@@ -203,6 +128,9 @@ protected:
 TEST_F(SigrunCliTest, DemoConfigRunsToTheEndExitsZeroAndPrintsTheSummary) {
     // given the demo config generated for this build
     ASSERT_TRUE(std::filesystem::exists(SIGRUN_DEMO_CONFIG)) << SIGRUN_DEMO_CONFIG;
+    // and a fresh journal, as tools/demo.sh does (with the last run's journal
+    // and consumer cursor it would resume at the end: nothing left to feed)
+    std::filesystem::remove_all(std::filesystem::path(SIGRUN_DEMO_CONFIG).parent_path() / "journal");
     // when run
     run({"--config", SIGRUN_DEMO_CONFIG});
     // then it exits 0 and prints the summary, nothing left pinned
@@ -304,33 +232,104 @@ TEST_F(SigrunCliTest, SigtermDuringALongRunExitsZeroAndPrintsTheSummary) {
     json document = replay_config();
     document["source"] = {{"kind", "synthetic"}, {"seed", 1}, {"events", 50'000'000}};
     const auto config = write_config(document);
-    Process p({"--config", config.string()}, dir_.path());
+    const auto p = start_sigrun({"--config", config.string()}, dir_.path());
 
     // when the journal shows frames
-    ASSERT_TRUE(wait_for_first_frame(p)) << "no frame in md.journal after 60 s; stderr:\n" << p.err();
-    ASSERT_TRUE(p.running()) << "sigrun ended before SIGTERM; stdout:\n" << p.out();
+    ASSERT_TRUE(wait_for_first_frame(*p)) << "no frame in md.journal after 60 s; stderr:\n" << p->err();
+    ASSERT_TRUE(p->running()) << "sigrun ended before SIGTERM; stdout:\n" << p->out();
     // and SIGTERM arrives
-    p.signal(SIGTERM);
-    const int code = p.wait();
+    p->signal(SIGTERM);
+    const int code = p->wait().shell_code();
 
     // then it drains, exits 0 and prints the summary with nothing pinned
-    const std::string out = p.out();
-    EXPECT_EQ(code, 0) << "stderr:\n" << p.err();
+    const std::string out = p->out();
+    EXPECT_EQ(code, 0) << "stderr:\n" << p->err();
     EXPECT_THAT(out, HasSubstr("=== sigrun summary"));
     EXPECT_THAT(out, HasSubstr("frames pinned at exit 0\n"));
     EXPECT_THAT(out, HasSubstr("lost=0"));
-    EXPECT_THAT(p.err(), HasSubstr("SIGTERM received"));
+    EXPECT_THAT(p->err(), HasSubstr("SIGTERM received"));
 }
 
 TEST_F(SigrunCliTest, SigintDuringALongRunExitsZeroAndPrintsTheSummary) {
     json document = replay_config();
     document["source"] = {{"kind", "synthetic"}, {"seed", 2}, {"events", 50'000'000}};
     const auto config = write_config(document);
-    Process p({"--config", config.string()}, dir_.path());
-    ASSERT_TRUE(wait_for_first_frame(p)) << "no frame in md.journal after 60 s; stderr:\n" << p.err();
-    p.signal(SIGINT);
-    EXPECT_EQ(p.wait(), 0) << "stderr:\n" << p.err();
-    EXPECT_THAT(p.out(), AllOf(HasSubstr("=== sigrun summary"), HasSubstr("frames pinned at exit 0\n")));
+    const auto p = start_sigrun({"--config", config.string()}, dir_.path());
+    ASSERT_TRUE(wait_for_first_frame(*p)) << "no frame in md.journal after 60 s; stderr:\n" << p->err();
+    p->signal(SIGINT);
+    EXPECT_EQ(p->wait().shell_code(), 0) << "stderr:\n" << p->err();
+    EXPECT_THAT(p->out(), AllOf(HasSubstr("=== sigrun summary"), HasSubstr("frames pinned at exit 0\n")));
 }
 
 }  // namespace
+
+// ---- sigrun inspect LIB.so: exit 0 loads, 1 refused, 3 not a plugin ----
+
+namespace {
+
+// The verdict this runner must give each test plugin.
+int expected_inspect_code(const std::string& library) {
+    const std::string file = std::filesystem::path(library).filename().string();
+    if (file == "libnot_a_library.so") return 3;
+    if (file == "libwrong_abi.so" || file == "libmissing_on_data.so" || file == "libbad_plugin_id.so") return 1;
+#if !SIGRUN_ZERO_COPY
+    if (file == "libframe_ref_handoff.so") return 1;
+#endif
+    return 0;
+}
+
+}  // namespace
+
+TEST_F(SigrunCliTest, InspectGivesEveryTestPluginItsVerdict) {
+    for (const char* library : sigrun::test_plugins::all) {
+        run({"inspect", library});
+        const int expected = expected_inspect_code(library);
+        EXPECT_EQ(code_, expected) << library << "\nstdout:\n" << out_ << "stderr:\n" << err_;
+        if (expected == 3) {
+            EXPECT_THAT(lines_of(err_), SizeIs(1)) << err_;
+            EXPECT_THAT(err_, AllOf(HasSubstr(library), HasSubstr("not a plugin")));
+            continue;
+        }
+        EXPECT_THAT(out_, AllOf(HasSubstr("library        " + std::string(library)), HasSubstr("abi            "),
+                                HasSubstr("exports        "), HasSubstr("unique symbols none"),
+                                HasSubstr(expected == 0 ? "verdict        loads into this runner"
+                                                        : "verdict        refused: ")))
+            << library;
+    }
+}
+
+TEST_F(SigrunCliTest, InspectShowsIdentityTypesAndStateOfAShippedPlugin) {
+    run({"inspect", SIGRUN_OFI_PLUGIN});
+    EXPECT_EQ(code_, 0) << err_;
+    EXPECT_THAT(out_, AllOf(HasSubstr("plugin id      org.sigrun.ofi\n"), HasSubstr("name           ofi\n"),
+                            HasSubstr("version        0.1.0\n"), HasSubstr("abi            1.3 (this runner: 1.3)\n"),
+                            HasSubstr("state version  0 (no state carried)\n"),
+                            HasSubstr("message types  depth (101)\n"),
+                            HasSubstr("exports        "), Not(HasSubstr("not signal_*")),
+                            HasSubstr("stays mapped   nothing in the file keeps it")));
+    std::printf("%s", out_.c_str());
+}
+
+TEST_F(SigrunCliTest, InspectNamesWhyABadPluginIsRefused) {
+    run({"inspect", sigrun::test_plugins::wrong_abi});
+    EXPECT_EQ(code_, 1);
+    EXPECT_THAT(out_, HasSubstr("this runner speaks ABI 1.3; rebuild the plugin against this SDK"));
+    run({"inspect", sigrun::test_plugins::bad_plugin_id});
+    EXPECT_EQ(code_, 1);
+    EXPECT_THAT(out_, AllOf(HasSubstr("plugin id      Bad Plugin Id"), HasSubstr("verdict        refused: "),
+                            HasSubstr("has the character 'B'")));
+    std::printf("%s", out_.c_str());
+    run({"inspect", sigrun::test_plugins::c_abi_1_0});
+    EXPECT_EQ(code_, 0);
+    EXPECT_THAT(out_, AllOf(HasSubstr("plugin id      (none: identified by its name)"),
+                            HasSubstr("message types  every type (declares none)")));
+}
+
+TEST_F(SigrunCliTest, InspectWithoutALibraryExitsTwo) {
+    run({"inspect"});
+    EXPECT_EQ(code_, 2);
+    EXPECT_THAT(lines_of(err_), SizeIs(1)) << err_;
+    run({"inspect", (dir_ / "missing.so").string()});
+    EXPECT_EQ(code_, 3);
+    EXPECT_THAT(err_, HasSubstr("no such file"));
+}

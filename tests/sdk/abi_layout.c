@@ -32,3 +32,6 @@ _Static_assert(SIGRUN_HAS_TYPE(signal_on_data, sigrun_on_data_fn), "sigrun_on_da
 _Static_assert(SIGRUN_HAS_TYPE(signal_destroy, sigrun_destroy_fn), "sigrun_destroy_fn mismatch");
 _Static_assert(SIGRUN_HAS_TYPE(signal_snapshot, sigrun_snapshot_fn), "sigrun_snapshot_fn mismatch");
 _Static_assert(SIGRUN_HAS_TYPE(signal_restore, sigrun_restore_fn), "sigrun_restore_fn mismatch");
+_Static_assert(SIGRUN_HAS_TYPE(signal_on_timer, sigrun_on_timer_fn), "sigrun_on_timer_fn mismatch");
+_Static_assert(SIGRUN_HAS_TYPE(signal_on_start, sigrun_on_start_fn), "sigrun_on_start_fn mismatch");
+_Static_assert(SIGRUN_HAS_TYPE(signal_on_stop, sigrun_on_stop_fn), "sigrun_on_stop_fn mismatch");

@@ -24,11 +24,15 @@ extern "C" {
     X(sigrun_plugin_info, name) X(sigrun_plugin_info, version)                                  \
     X(sigrun_plugin_info, state_version) X(sigrun_plugin_info, reserved)                        \
     X(sigrun_plugin_info, message_types) X(sigrun_plugin_info, message_type_count)              \
-    X(sigrun_plugin_info, reserved1)                                                            \
+    X(sigrun_plugin_info, reserved1) X(sigrun_plugin_info, plugin_id)                           \
     X(sigrun_host_api, abi_version) X(sigrun_host_api, struct_size) X(sigrun_host_api, host_ctx) \
     X(sigrun_host_api, log) X(sigrun_host_api, emit) X(sigrun_host_api, frame_retain)           \
     X(sigrun_host_api, frame_release) X(sigrun_host_api, register_factor)                       \
-    X(sigrun_host_api, emit_value)                                                              \
+    X(sigrun_host_api, emit_value) X(sigrun_host_api, config_get_double)                        \
+    X(sigrun_host_api, config_get_int) X(sigrun_host_api, config_get_string)                    \
+    X(sigrun_host_api, config_check_keys) X(sigrun_host_api, frame_info)                        \
+    X(sigrun_frame_info, struct_size) X(sigrun_frame_info, type) X(sigrun_frame_info, sequence) \
+    X(sigrun_frame_info, receive_time_ns)                                                       \
     X(sigrun_depth, instrument) X(sigrun_depth, exchange) X(sigrun_depth, exchange_time_ns)     \
     X(sigrun_depth, receive_time_ns) X(sigrun_depth, bid_price) X(sigrun_depth, bid_size)       \
     X(sigrun_depth, ask_price) X(sigrun_depth, ask_size)                                        \
@@ -46,7 +50,7 @@ extern "C" {
 /* X(type): every struct whose size and alignment are part of the ABI. */
 #define SIGRUN_ABI_STRUCTS(X) \
     X(sigrun_plugin_info) X(sigrun_host_api) X(sigrun_depth) X(sigrun_trade) X(sigrun_factor) \
-    X(sigrun_factor_batch) X(sigrun_factor_value)
+    X(sigrun_factor_batch) X(sigrun_factor_value) X(sigrun_frame_info)
 
 typedef struct sigrun_layout_entry {
     const char* what; /* e.g. "offsetof(sigrun_depth, bid_price)" */

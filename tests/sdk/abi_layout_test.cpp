@@ -38,22 +38,31 @@ TEST(AbiLayout, CAndCppCompilersAgreeOnEverySizeAndOffset) {
 // here. Moving a field is an ABI break (a major version bump); a minor
 // version only appends (the 1.0 offsets stay, the 1.1 fields follow).
 TEST(AbiLayout, PluginInfoLayoutIsPinned) {
-    EXPECT_EQ(sizeof(sigrun_plugin_info), 56u);
+    EXPECT_EQ(sizeof(sigrun_plugin_info), 64u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, abi_major), 0u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, name), 16u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, state_version), 32u);
     EXPECT_EQ(offsetof(sigrun_plugin_info, message_types), 40u);  // 1.1: appended after the 1.0 struct
     EXPECT_EQ(offsetof(sigrun_plugin_info, message_type_count), 48u);
+    EXPECT_EQ(offsetof(sigrun_plugin_info, plugin_id), 56u);  // 1.2: appended after the 1.1 struct
 }
 
 TEST(AbiLayout, HostApiLayoutIsPinned) {
-    EXPECT_EQ(sizeof(sigrun_host_api), 64u);
+    EXPECT_EQ(sizeof(sigrun_host_api), 104u);
     EXPECT_EQ(offsetof(sigrun_host_api, abi_version), 0u);
     EXPECT_EQ(offsetof(sigrun_host_api, host_ctx), 8u);
     EXPECT_EQ(offsetof(sigrun_host_api, log), 16u);
     EXPECT_EQ(offsetof(sigrun_host_api, frame_release), 40u);
     EXPECT_EQ(offsetof(sigrun_host_api, register_factor), 48u);  // 1.1: appended after the 1.0 struct
     EXPECT_EQ(offsetof(sigrun_host_api, emit_value), 56u);
+    EXPECT_EQ(offsetof(sigrun_host_api, config_get_double), 64u);  // 1.2: appended after the 1.1 struct
+    EXPECT_EQ(offsetof(sigrun_host_api, frame_info), 96u);
+}
+
+TEST(AbiLayout, FrameInfoLayoutIsPinned) {
+    EXPECT_EQ(sizeof(sigrun_frame_info), 24u);
+    EXPECT_EQ(offsetof(sigrun_frame_info, sequence), 8u);
+    EXPECT_EQ(offsetof(sigrun_frame_info, receive_time_ns), 16u);
 }
 
 TEST(AbiLayout, AbiStructsAreStandardLayoutAndTriviallyCopyable) {

@@ -30,7 +30,16 @@ public:
         throw_on_depth_ = config.value("throw_on_depth", false);
         throw_non_std_on_trade_ = config.value("throw_non_std_on_trade", false);
         throw_in_snapshot_ = config.value("throw_in_snapshot", false);
+        throw_in_timer_ = config.value("throw_in_timer", false);
     }
+
+    void on_timer(std::int64_t now_ns) override {
+        if (throw_in_timer_) throw std::runtime_error("probe: on_timer fails on purpose");
+        timers_seen.push_back(now_ns);
+        emit(ticks_, "TIMER", static_cast<double>(timers_seen.size()));  // instrument as text
+    }
+    void on_start() override { ++starts; }
+    void on_stop() override { ++stops; }
 
     void on_depth(const sigrun::Depth& depth) override {
         if (throw_on_depth_) {
@@ -74,9 +83,13 @@ public:
     std::vector<std::int64_t> trades_seen;
     std::vector<sigrun::Kept<sigrun::Depth>> kept_depths;
     std::uint64_t restored_count = 0;
+    std::vector<std::int64_t> timers_seen;
+    int starts = 0, stops = 0;
 
 private:
     sigrun::FactorId mid_;
+    sigrun::FactorId ticks_ = factor("ticks");
+    bool throw_in_timer_ = false;
     bool keep_frames_ = false;
     bool throw_on_depth_ = false;
     bool throw_non_std_on_trade_ = false;
@@ -114,6 +127,42 @@ public:
 private:
     void* handle_;
 };
+
+// ---- signal_on_timer, signal_on_start, signal_on_stop (ABI 1.3) ----
+
+TEST(ExportedTimerAndRun, SignalOnTimerCallsOnTimerWithTheDeadlineAndItsEmitsReachTheHost) {
+    FakeHost host;
+    CreatedEngine engine(host, "{}");
+    signal_on_timer(engine.handle(), 5'000'000'000);
+    signal_on_timer(engine.handle(), 6'000'000'000);
+    EXPECT_EQ(engine.probe().timers_seen, (std::vector<std::int64_t>{5'000'000'000, 6'000'000'000}));
+    const auto emitted = host.emitted();
+    ASSERT_EQ(emitted.size(), 2u);
+    EXPECT_EQ(emitted[1].factor, "ticks");
+    EXPECT_EQ(emitted[1].instrument, "TIMER");
+    EXPECT_DOUBLE_EQ(emitted[1].value, 2.0);
+}
+
+TEST(ExportedTimerAndRun, AnExceptionFromOnTimerIsLoggedAndCountedNotThrown) {
+    FakeHost host;
+    CreatedEngine engine(host, R"({"throw_in_timer": true})");
+    signal_on_timer(engine.handle(), 1);
+    EXPECT_EQ(engine.probe().exceptions_caught(), 1u);
+    ASSERT_FALSE(host.logs().empty());
+    EXPECT_NE(host.logs().back().message.find("on_timer threw"), std::string::npos);
+}
+
+TEST(ExportedTimerAndRun, SignalOnStartAndOnStopCallTheEngines) {
+    FakeHost host;
+    CreatedEngine engine(host, "{}");
+    signal_on_start(engine.handle());
+    signal_on_stop(engine.handle());
+    EXPECT_EQ(engine.probe().starts, 1);
+    EXPECT_EQ(engine.probe().stops, 1);
+    signal_on_timer(nullptr, 1);  // a null handle is ignored, as in signal_on_data
+    signal_on_start(nullptr);
+    signal_on_stop(nullptr);
+}
 
 // ---- signal_plugin_info ----
 
@@ -164,7 +213,7 @@ TEST(ExportedCreate, RegistersFactorNamesOnceWithTheHostAndEmitsByIdOnTheFastPat
     signal_on_data(engine.handle(), SIGRUN_MSG_DEPTH, &frame);
     signal_on_data(engine.handle(), SIGRUN_MSG_DEPTH, &frame);
 
-    EXPECT_EQ(host.registered_factors(), std::vector<std::string>{"mid"});
+    EXPECT_EQ(host.registered_factors(), (std::vector<std::string>{"mid", "ticks"}));
     EXPECT_EQ(host.fast_emits(), 2u);
     ASSERT_EQ(host.emitted().size(), 2u);
     EXPECT_EQ(host.emitted()[1].instrument, "BTCUSDT");

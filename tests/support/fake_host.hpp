@@ -51,6 +51,13 @@ public:
         api_.frame_release = &FakeHost::release_thunk;
         api_.register_factor = &FakeHost::register_thunk;
         api_.emit_value = &FakeHost::emit_value_thunk;
+        // ABI 1.2: an empty config (every key absent, none unknown) and no
+        // frame metadata (these tests call signal_on_data directly).
+        api_.config_get_double = [](void*, const char*, double*) -> std::int32_t { return 1; };
+        api_.config_get_int = [](void*, const char*, std::int64_t*) -> std::int32_t { return 1; };
+        api_.config_get_string = [](void*, const char*, const char**) -> std::int32_t { return 1; };
+        api_.config_check_keys = [](void*, const char* const*, std::uint32_t) -> std::int32_t { return 0; };
+        api_.frame_info = [](void*, sigrun_frame_info*) -> std::int32_t { return 1; };
     }
     // host_ctx points at this object.
     FakeHost(const FakeHost&) = delete;

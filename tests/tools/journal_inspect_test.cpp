@@ -3,32 +3,25 @@
 // byte for byte as it was.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "child_command.hpp"
 #include "inspect.hpp"
 #include "rows.hpp"
 #include "sigrun/factor_batch.hpp"
 #include "sigrun/journal/reader.hpp"
 #include "sigrun/journal/writer.hpp"
 #include "sigrun/messages.h"
+#include "spawned_process.hpp"
 #include "temp_dir.hpp"
-
-extern char** environ;
+#include "text.hpp"
 
 namespace sigrun::inspect {
 namespace {
@@ -36,7 +29,9 @@ namespace {
 using journal::Geometry;
 using journal::Writer;
 using journal::WriterOptions;
+using testing::lines_of;
 using testing::read_file_bytes;
+using testing::SpawnedProcess;
 using testing::TempDir;
 using testing::write_file_bytes;
 
@@ -51,51 +46,23 @@ std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(
 // Runs sigrun-journal with `args`, stdout and stderr captured in files.
 class Tool {
 public:
-    explicit Tool(const TempDir& dir)
-        : out_(dir / "tool.out"), err_(dir / "tool.err"), valgrind_log_(dir / "tool.valgrind") {}
+    explicit Tool(const TempDir& dir) : dir_(dir.path()) {}
 
-    pid_t start(const std::vector<std::string>& args) const {
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        std::vector<std::string> owned = testing::child_command(SIGRUN_JOURNAL_TOOL, args, valgrind_log_);
-        std::vector<char*> argv;
-        for (auto& a : owned) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_t pid = -1;
-        const int rc = ::posix_spawn(&pid, owned.front().c_str(), &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
-        return pid;
+    [[nodiscard]] std::unique_ptr<SpawnedProcess> start(const std::vector<std::string>& args) const {
+        return testing::spawn_tool(SIGRUN_JOURNAL_TOOL, args, dir_, "tool");
     }
 
-    // Waits for `pid`; a process still running after a minute is killed and
-    // reported as exit code -1 (a hang, not a timing assertion).
-    RunResult wait(pid_t pid) const {
-        int status = 0;
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-        while (::waitpid(pid, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid, SIGKILL);
-                ::waitpid(pid, &status, 0);
-                return {-1, read_file_bytes(out_), read_file_bytes(err_)};
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        // In the memcheck build a valgrind report on the tool fails the test.
-        EXPECT_EQ(testing::child_memcheck_report(code, valgrind_log_), "");
-        return {code, read_file_bytes(out_), read_file_bytes(err_)};
+    // Waits for `p`; a process still running after a minute is killed, fails
+    // the test and is reported as exit code -1 (a hang, not a timing assertion).
+    static RunResult wait(SpawnedProcess& p) {
+        const SpawnedProcess::Exit e = p.wait(std::chrono::minutes(1));
+        return {e.exited ? e.code : -1, p.out(), p.err()};
     }
 
-    RunResult run(const std::vector<std::string>& args) const { return wait(start(args)); }
+    [[nodiscard]] RunResult run(const std::vector<std::string>& args) const { return wait(*start(args)); }
 
 private:
-    std::filesystem::path out_;
-    std::filesystem::path err_;
-    std::filesystem::path valgrind_log_;
+    std::filesystem::path dir_;
 };
 
 std::vector<std::byte> bytes_of(const void* p, std::size_t n) {
@@ -161,15 +128,6 @@ protected:
     void write_closed_journal(int frames) {
         Writer w(path, options);
         write_plain(w, frames);
-    }
-
-    static std::vector<std::string> lines_of(const std::string& s) {
-        std::vector<std::string> lines;
-        std::size_t start = 0;
-        for (std::size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1) {
-            lines.push_back(s.substr(start, nl - start));
-        }
-        return lines;
     }
 
     static void expect_one_error_line(const RunResult& r, int exit_code, const std::string& names) {
@@ -269,9 +227,9 @@ TEST_F(JournalInspect, Dump_ReportsFramesAlreadyOverwrittenBeforeFrom) {
 TEST_F(JournalInspect, Dump_FollowPrintsFramesWrittenAfterItStarted) {
     Writer w(path, options);
     write_plain(w, 1);
-    const pid_t pid = tool.start({"dump", path.string(), "--follow", "--count", "3"});
+    const auto p = tool.start({"dump", path.string(), "--follow", "--count", "3"});
     write_plain(w, 2);
-    const RunResult r = tool.wait(pid);
+    const RunResult r = Tool::wait(*p);
     ASSERT_EQ(r.exit_code, 0) << "dump --follow --count 3 did not finish: " << r.err;
     const auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 3u) << r.out;
@@ -302,7 +260,7 @@ TEST_F(JournalInspect, InfoAndDump_WorkBesideALiveWriterWithoutTakingItsLock) {
 
 TEST_F(JournalInspect, MissingFile_IsOneLineAndExitCode4) {
     const auto missing = (dir / "nope.journal").string();
-    for (const char* sub : {"info", "dump", "stats"}) {
+    for (const char* sub : {"info", "dump", "stats", "verify"}) {
         expect_one_error_line(tool.run({sub, missing}), 4, missing);
     }
     expect_one_error_line(tool.run({"export", missing, "--format", "csv", "--out", (dir / "x.csv").string()}),
@@ -310,36 +268,36 @@ TEST_F(JournalInspect, MissingFile_IsOneLineAndExitCode4) {
     EXPECT_FALSE(std::filesystem::exists(dir / "x.csv"));
 }
 
-TEST_F(JournalInspect, NotAJournal_IsOneLineAndExitCode3) {
+TEST_F(JournalInspect, NotAJournal_IsOneLineAndExitCode2) {
     write_file_bytes(path, std::string(8192, 'x'));
     const std::string before = read_file_bytes(path);
-    for (const char* sub : {"info", "dump", "stats"}) {
-        expect_one_error_line(tool.run({sub, path.string()}), 3, "is not a sigrun journal");
+    for (const char* sub : {"info", "dump", "stats", "verify"}) {
+        expect_one_error_line(tool.run({sub, path.string()}), 2, "is not a sigrun journal");
     }
-    expect_one_error_line(tool.run({"dump", path.string(), "--json"}), 3, "is not a sigrun journal");
+    expect_one_error_line(tool.run({"dump", path.string(), "--json"}), 2, "is not a sigrun journal");
     expect_one_error_line(
-        tool.run({"export", path.string(), "--format", "jsonl", "--out", (dir / "x.jsonl").string()}), 3,
+        tool.run({"export", path.string(), "--format", "jsonl", "--out", (dir / "x.jsonl").string()}), 2,
         "is not a sigrun journal");
     EXPECT_FALSE(std::filesystem::exists(dir / "x.jsonl"));
     EXPECT_TRUE(read_file_bytes(path) == before);
 }
 
-TEST_F(JournalInspect, OtherFormatVersion_IsOneLineAndExitCode3) {
+TEST_F(JournalInspect, OtherFormatVersion_IsOneLineAndExitCode2) {
     write_closed_journal(1);
     std::string bytes = read_file_bytes(path);
     bytes[8] = 1;  // format_version (u32 at offset 8, little endian): 2 -> 1
     write_file_bytes(path, bytes);
-    expect_one_error_line(tool.run({"stats", path.string()}), 3, "format 1");
-    expect_one_error_line(tool.run({"dump", path.string()}), 3, "format 1");
+    expect_one_error_line(tool.run({"stats", path.string()}), 2, "format 1");
+    expect_one_error_line(tool.run({"dump", path.string()}), 2, "format 1");
 }
 
-TEST_F(JournalInspect, TruncatedJournal_IsOneLineAndExitCode3) {
+TEST_F(JournalInspect, TruncatedJournal_IsOneLineAndExitCode2) {
     write_closed_journal(2);
     std::string bytes = read_file_bytes(path);
     bytes.resize(bytes.size() / 2);
     write_file_bytes(path, bytes);
-    expect_one_error_line(tool.run({"info", path.string()}), 3, "truncated");
-    expect_one_error_line(tool.run({"stats", path.string()}), 3, "truncated");
+    expect_one_error_line(tool.run({"info", path.string()}), 2, "truncated");
+    expect_one_error_line(tool.run({"stats", path.string()}), 2, "truncated");
 }
 
 TEST_F(JournalInspect, Directory_IsOneLineAndExitCode4) {
@@ -707,7 +665,7 @@ TEST_F(JournalInspectRows, Export_RefusesToOverwriteUnlessForced) {
     const auto out = dir / "out.csv";
     write_file_bytes(out, "keep me\n");
     const std::vector<std::string> args = {"export", path.string(), "--format", "csv", "--out", out.string()};
-    expect_one_error_line(tool.run(args), 2, "--force");
+    expect_one_error_line(tool.run(args), 3, "--force");
     EXPECT_EQ(read_file_bytes(out), "keep me\n");
     auto forced = args;
     forced.push_back("--force");
@@ -720,7 +678,7 @@ TEST_F(JournalInspectRows, Export_NeverWritesTheJournalItself) {
     write_md();
     const std::string before = read_file_bytes(path);
     expect_one_error_line(
-        tool.run({"export", path.string(), "--format", "csv", "--out", path.string(), "--force"}), 2,
+        tool.run({"export", path.string(), "--format", "csv", "--out", path.string(), "--force"}), 3,
         "never writes a journal");
     EXPECT_TRUE(read_file_bytes(path) == before);
 }
@@ -745,10 +703,12 @@ TEST_F(JournalInspectRows, EveryCommand_LeavesTheJournalByteForByteUnchanged) {
 }
 
 TEST_F(JournalInspectRows, Help_OfEverySubcommandNamesTheExitCodes) {
-    for (const char* sub : {"info", "dump", "stats", "export"}) {
+    for (const char* sub : {"info", "dump", "stats", "export", "verify"}) {
         const RunResult r = tool.run({sub, "--help"});
         EXPECT_EQ(r.exit_code, 0) << sub;
-        EXPECT_NE(r.out.find("3 not a sigrun journal"), std::string::npos) << sub << ": " << r.out;
+        EXPECT_NE(r.out.find("1 damaged"), std::string::npos) << sub << ": " << r.out;
+        EXPECT_NE(r.out.find("2 not a sigrun journal"), std::string::npos) << sub << ": " << r.out;
+        EXPECT_NE(r.out.find("3 bad arguments"), std::string::npos) << sub << ": " << r.out;
         EXPECT_NE(r.out.find("4 I/O error"), std::string::npos) << sub << ": " << r.out;
     }
     EXPECT_NE(tool.run({"dump", "--help"}).out.find("--instrument"), std::string::npos);
@@ -758,13 +718,13 @@ TEST_F(JournalInspectRows, Help_OfEverySubcommandNamesTheExitCodes) {
 class JournalInspectUsage : public JournalInspect,
                             public ::testing::WithParamInterface<std::vector<std::string>> {};
 
-TEST_P(JournalInspectUsage, BadArguments_AreOneLineAndExitCode2) {
+TEST_P(JournalInspectUsage, BadArguments_AreOneLineAndExitCode3) {
     write_closed_journal(1);
     std::vector<std::string> args = GetParam();
     for (auto& a : args) {
         if (a == "FILE") a = path.string();
     }
-    expect_one_error_line(tool.run(args), 2, "sigrun-journal --help");
+    expect_one_error_line(tool.run(args), 3, "sigrun-journal --help");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -810,6 +770,101 @@ TEST(JournalInspectFormat, Summarize_ShowsAnEmptyBookSideAsDash) {
     d.ask_size[0] = 0;
     EXPECT_EQ(summarize(SIGRUN_MSG_DEPTH, bytes_of(&d, sizeof d)),
               "BTCUSDT binance-spot bid 43000.5 x 1.25 ask -");
+}
+
+// ---- verify ------------------------------------------------------------------
+
+// Flips one byte of the closed journal file at `offset` (bytes from the start
+// of the slot of `sequence`, header included), as a damaged disk would.
+class JournalInspectVerify : public JournalInspect {
+protected:
+    void flip(std::uint64_t sequence, std::size_t offset, std::uint8_t mask = 0x10) {
+        std::string bytes = read_file_bytes(path);
+        const std::size_t at = journal::kFileHeaderSize + ((sequence - 1) % options.geometry.capacity) *
+                                                              options.geometry.slot_size + offset;
+        bytes[at] = static_cast<char>(bytes[at] ^ mask);
+        write_file_bytes(path, bytes);
+    }
+    void flip_header(std::size_t offset, std::uint8_t mask) {
+        std::string bytes = read_file_bytes(path);
+        bytes[offset] = static_cast<char>(bytes[offset] ^ mask);
+        write_file_bytes(path, bytes);
+    }
+};
+
+TEST_F(JournalInspectVerify, ACleanJournalExits0) {
+    write_closed_journal(20);  // 8 slots: lapped twice
+    const std::string before = read_file_bytes(path);
+    const RunResult r = tool.run({"verify", path.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("clean: 8 slots, 8 intact frame(s), frames 13..20"), std::string::npos) << r.out;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+    EXPECT_TRUE(read_file_bytes(path) == before);
+}
+
+TEST_F(JournalInspectVerify, OneFlippedByteInAPayloadAHeaderWordOrAChecksumIsNamedAndExits1) {
+    const std::size_t payload = sizeof(journal::FrameHeader);
+    for (const auto& [what, offset] : std::vector<std::pair<std::string, std::size_t>>{
+             {"payload", payload + 3},
+             {"msg_type", offsetof(journal::FrameHeader, msg_type)},
+             {"gen_time", offsetof(journal::FrameHeader, gen_time) + 1},
+             {"checksum", offsetof(journal::FrameHeader, checksum) + 7}}) {
+        std::filesystem::remove(path);
+        write_closed_journal(6);
+        flip(4, offset);
+        const std::string before = read_file_bytes(path);
+        const RunResult r = tool.run({"verify", path.string()});
+        EXPECT_EQ(r.exit_code, 1) << what << ": " << r.out << r.err;
+        EXPECT_NE(r.out.find("frame 4 (slot 3) is damaged"), std::string::npos) << what << ": " << r.out;
+        EXPECT_NE(r.out.find("DAMAGED: 1 problem(s), first bad sequence 4"), std::string::npos) << what << ": "
+                                                                                                << r.out;
+        EXPECT_TRUE(read_file_bytes(path) == before) << what;
+        // dump never shows it, and does not blame the writer lapping.
+        const RunResult d = tool.run({"dump", path.string()});
+        EXPECT_EQ(d.exit_code, 0) << d.err;
+        EXPECT_EQ(d.out.find("         4  "), std::string::npos) << what << ": " << d.out;
+        EXPECT_NE(d.out.find("# 1 frame(s) from 4 damaged"), std::string::npos) << what << ": " << d.out;
+        EXPECT_EQ(d.out.find("overwritten"), std::string::npos) << what << ": " << d.out;
+        const RunResult st = tool.run({"stats", path.string()});
+        EXPECT_NE(st.out.find("damaged        1 (first 4)"), std::string::npos) << st.out;
+        EXPECT_NE(st.out.find("lost           0"), std::string::npos) << st.out;
+    }
+}
+
+TEST_F(JournalInspectVerify, ASequenceWordThatDoesNotBelongInItsSlotIsNamedByTheSequenceExpectedThere) {
+    write_closed_journal(6);
+    flip(2, offsetof(journal::FrameHeader, sequence), 0x04);  // 2 -> 6: slot 1 claims frame 6
+    const RunResult r = tool.run({"verify", path.string()});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("first bad sequence 2"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("does not belong in slot 1"), std::string::npos) << r.out;
+}
+
+TEST_F(JournalInspectVerify, AFrameRecoveryDiscardedIsAGapNamedAsMissing) {
+    write_closed_journal(6);
+    flip(3, sizeof(journal::FrameHeader) + 1);
+    { Writer reopened(path, options); }  // recovery empties frame 3's slot
+    const RunResult r = tool.run({"verify", path.string()});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("frame 3 (slot 2) is missing: its slot is empty inside the ring"), std::string::npos)
+        << r.out;
+    const RunResult d = tool.run({"dump", path.string()});
+    EXPECT_NE(d.out.find("# 1 frame(s) from 3 damaged"), std::string::npos) << d.out;
+    EXPECT_EQ(d.out.find("overwritten"), std::string::npos) << d.out;
+}
+
+TEST_F(JournalInspectVerify, AHeaderHintAheadOfTheFramesIsAHeaderProblem) {
+    write_closed_journal(6);
+    flip_header(offsetof(journal::FileHeader, last_sequence_hint) + 2, 0x01);  // 6 + 2^16
+    const RunResult r = tool.run({"verify", path.string()});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("header last_sequence_hint is 65542, ahead of the last intact frame (6)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("first bad the file header"), std::string::npos) << r.out;
+    // Readers are not misled by it: every frame is still there.
+    const RunResult d = tool.run({"dump", path.string()});
+    EXPECT_NE(d.out.find("         6  "), std::string::npos) << d.out;
 }
 
 }  // namespace

@@ -14,6 +14,9 @@
 //                           frame-ref build really retained (check_keep).
 //   BM_Dispatch/null        bench_null: reads one field (dispatch + handoff)
 //   BM_Dispatch/microprice  the shipped engine: 4 factors per depth frame
+//   BM_Dispatch/null_durable_cursor  BM_Dispatch/null with the dispatcher's
+//                           position in a consumer cursor file's mapping, as
+//                           the runner has it: what the durable cursor costs
 //
 // BM_Dispatch: one iteration writes a batch of depth frames (384 B, 10
 // levels) into the md journal with the timer paused, then times the
@@ -51,8 +54,8 @@ void BM_Handoff(benchmark::State& state, const char* library, bool keep) {
     state.SetLabel(sigrun::bench::kHandoffMode);
 }
 
-void BM_Dispatch(benchmark::State& state, const char* library) {
-    DispatchRig rig(library);
+void BM_Dispatch(benchmark::State& state, const char* library, bool durable_cursor = false) {
+    DispatchRig rig(library, "{}", durable_cursor);
     for (auto _ : state) {
         state.PauseTiming();
         const std::uint64_t last = rig.write_batch();
@@ -70,6 +73,7 @@ BENCHMARK_CAPTURE(BM_Handoff, null, SIGRUN_BENCH_NULL_ENGINE, false)->Unit(bench
 BENCHMARK_CAPTURE(BM_Handoff, keep, SIGRUN_BENCH_NULL_ENGINE, true)->Unit(benchmark::kNanosecond);
 BENCHMARK_CAPTURE(BM_Dispatch, null, SIGRUN_BENCH_NULL_ENGINE)->Unit(benchmark::kNanosecond);
 BENCHMARK_CAPTURE(BM_Dispatch, microprice, SIGRUN_BENCH_MICROPRICE_ENGINE)->Unit(benchmark::kNanosecond);
+BENCHMARK_CAPTURE(BM_Dispatch, null_durable_cursor, SIGRUN_BENCH_NULL_ENGINE, true)->Unit(benchmark::kNanosecond);
 
 }  // namespace
 

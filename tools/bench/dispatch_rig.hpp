@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "consumer_cursor.hpp"
 #include "dispatcher.hpp"
 #include "engine_instance.hpp"
 #include "factor_publisher.hpp"
@@ -38,7 +39,10 @@ public:
 
     // `engine_config` is the engine's own JSON config (bench_null: {"keep": true}
     // makes it keep every frame).
-    explicit DispatchRig(const char* library, const char* engine_config = "{}") : dir_(scratch_dir()) {
+    // `durable_cursor`: the dispatcher's position lives in a consumer cursor
+    // file's mapping, as in Runner (the default false keeps it in memory).
+    explicit DispatchRig(const char* library, const char* engine_config = "{}", bool durable_cursor = false)
+        : dir_(scratch_dir()) {
         spdlog::set_level(spdlog::level::warn);
         std::filesystem::create_directories(dir_);
         md_ = std::make_unique<journal::Writer>(dir_ / "md.journal", journal::WriterOptions{kMdGeometry, {}});
@@ -46,7 +50,13 @@ public:
         publisher_ = std::make_unique<runner::FactorPublisher>(dir_ / "signals.journal", kSignalsGeometry, 0);
         journal::Reader reader(md_->mapping());
         reader.seek_end();
-        dispatcher_ = std::make_unique<runner::Dispatcher>(std::move(reader));
+        reader.trust_own_writes_from(md_->last_sequence() + 1);  // as Runner does for its own feed's frames
+        if (durable_cursor) {
+            cursor_ = runner::ConsumerCursor::create(dir_ / "bench.cursor", runner::CursorIdentity{},
+                                                     reader.position());
+        }
+        dispatcher_ = std::make_unique<runner::Dispatcher>(std::move(reader),
+                                                           cursor_ ? &cursor_->position() : nullptr);
         md_->gate_on(dispatcher_->position());  // the dispatcher reads in place, as in Runner
         runner::EngineConfig config;
         config.name = "bench";
@@ -58,6 +68,7 @@ public:
         release_held();
         dispatcher_->destroy_engines();
         dispatcher_.reset();
+        cursor_.reset();
         publisher_.reset();
         pins_.reset();
         md_.reset();
@@ -161,6 +172,7 @@ private:
     std::unique_ptr<journal::Pins> pins_;
     std::unique_ptr<runner::FactorPublisher> publisher_;
     std::unique_ptr<runner::Dispatcher> dispatcher_;
+    std::unique_ptr<runner::ConsumerCursor> cursor_;  // holds the dispatcher's position when durable
     std::uint64_t tick_ = 0;
     runner::CurrentFrame frame_;
     std::uint64_t held_index_ = 0;

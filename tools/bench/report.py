@@ -217,6 +217,21 @@ def collect(raw):
                         swaps=int(m.group(1)), swaps_failed=int(m.group(2)), not_unloaded=int(m.group(3)),
                         reload_every=int(every.group(1)) if every else None,
                         frames=(int(disp.group(1)) + int(disp.group(2))) if disp else None))
+    # sigrun-bridge over NATS JetStream (bench_bridge: counters, not items/s)
+    path = os.path.join(raw, "bridge.json")
+    if os.path.exists(path):
+        for b in load(path).get("benchmarks", []):
+            m = re.match(r"BM_Bridge(Publish|Latency)/replicas:(\d+)", b.get("run_name", b["name"]))
+            if not m or b.get("run_type") == "aggregate":
+                continue
+            variant = f"R{m.group(2)}"
+            if m.group(1) == "Publish":
+                rows.append(row("bridge_publish", "copy", 96, variant, "bench_bridge",
+                                frames_per_s=b.get("frames_per_s")))
+            else:
+                rows.append(row("bridge_latency", "copy", 96, variant, "bench_bridge",
+                                p50_ns=b["p50_us"] * 1e3 if "p50_us" in b else None,
+                                p99_ns=b["p99_us"] * 1e3 if "p99_us" in b else None))
     return machine, rows
 
 
@@ -591,6 +606,21 @@ def e2e_section(rows, base):
     return "\n".join(out)
 
 
+def bridge_section(rows):
+    out = ["| sigrun-bridge, loopback | R1 (one node) | R3 (3-node cluster) |", "|---|---:|---:|"]
+    cells = {}
+    for variant in ("R1", "R3"):
+        p = next((r for r in rows if r["name"] == "bridge_publish" and r["variant"] == variant), None)
+        lat = next((r for r in rows if r["name"] == "bridge_latency" and r["variant"] == variant), None)
+        cells[variant] = (rate(p and p["frames_per_s"]), ns(lat and lat["p50_ns"]), ns(lat and lat["p99_ns"]))
+    if not any(r["name"].startswith("bridge_") for r in rows):
+        return "Not measured in this run: `bench_bridge` is built only where `nats-server` is installed."
+    out.append(f"| publish throughput, trade frames (96 B), every frame acknowledged | {cells['R1'][0]} | {cells['R3'][0]} |")
+    out.append(f"| journal to journal latency p50 (5 000 frames/s) | {cells['R1'][1]} | {cells['R3'][1]} |")
+    out.append(f"| journal to journal latency p99 | {cells['R1'][2]} | {cells['R3'][2]} |")
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------- plots
 def plots(raw, rows, base, outdir):
     import matplotlib
@@ -681,6 +711,7 @@ def main():
         "TARGETS": targets_section(ts),
         "FLOORS": floors_section(rows),
         "E2E": e2e_section(rows, base),
+        "BRIDGE": bridge_section(rows),
         "MACHINE": machine_section(machine),
         "PEERS": peers_section(rows),
         "STAGES": stages_section(rows, base),

@@ -209,6 +209,19 @@ JSON
   rm -rf "$dir/journal"
 done
 
+# ---- sigrun-bridge over NATS JetStream (loopback, R1 and R3) ----------------------------
+# bench_bridge starts and stops its own nats-server processes; it fixes its
+# own iterations (whole publish runs), so it runs once, not $reps times.
+if [ -x "$rel/bench_bridge" ]; then
+  step "sigrun-bridge: publish throughput and journal-to-journal latency (R1, R3 cluster)"
+  rm -rf build/release/bench-bridge
+  "$rel/bench_bridge" --benchmark_out="$raw/bridge.json" --benchmark_out_format=json >>"$log" 2>&1 ||
+    die "$rel/bench_bridge failed; see $log"
+  rm -rf build/release/bench-bridge
+else
+  step "sigrun-bridge: not measured ($rel/bench_bridge not built: install nats-server, tools/setup-debian.sh)"
+fi
+
 # ---- machine, at the end; results; docs ----------------------------------------------
 "$python" - "$raw/machine.json" <<'PY'
 import json, os, sys, datetime

@@ -220,6 +220,12 @@ DumpResult dump(journal::Reader& reader, const DumpOptions& options, std::FILE* 
                 fmt::print(out, "{}\n", format_frame(r.info, payload));
                 ++result.rows;
             }
+        } else if (r.status == journal::ReadStatus::damaged) {
+            result.damaged += r.lost;
+            fmt::print(rows ? notes : out,
+                       "# {} frame(s) from {} damaged (checksum, length or sequence does not match, or emptied "
+                       "by recovery): skipped; `sigrun-journal verify` lists them\n",
+                       r.lost, r.info.sequence);
         } else if (r.status == journal::ReadStatus::lost) {
             result.lost += r.lost;
             fmt::print(rows ? notes : out,

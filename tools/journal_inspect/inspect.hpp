@@ -86,6 +86,7 @@ struct DumpResult {
     std::uint64_t frames = 0;  // matching frames written
     std::uint64_t rows = 0;    // lines written (human: = frames; json/csv: one per factor value)
     std::uint64_t lost = 0;    // frames the writer overwrote before they were read
+    std::uint64_t damaged = 0; // frames skipped because they did not check out (never printed)
 };
 
 // Writes the frames `options` selects to `out`, flushing as it goes. Human

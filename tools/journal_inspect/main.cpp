@@ -4,15 +4,17 @@
 //   sigrun-journal dump <file> [--json|--csv] [filters] [--count N] [--follow]
 //   sigrun-journal stats <file> [--json]
 //   sigrun-journal export <file> --format csv|jsonl --out PATH [--force] [filters]
+//   sigrun-journal verify <file>
 //
 //   filters: --type depth|trade|factors  --engine NAME  --factor NAME
 //            --instrument NAME  --from SEQ|TIME  --to SEQ|TIME
 //
 // Opens the journal read-only: never pins, never writes, never takes the
 // writer's lock, so it is safe on a journal the runner is writing.
-// Exit codes (kExit* below, also in --help and the README): 0 done,
-// 1 internal error, 2 bad arguments, 3 not a journal this build reads,
-// 4 I/O error. Every error is one line on stderr naming the problem and the fix.
+// Exit codes (kExit* below, also in --help and the README): 0 done (verify:
+// clean), 1 damaged frames or header found (verify), 2 not a journal this
+// build reads, 3 bad arguments, 4 I/O error, 5 internal error. Every error is
+// one line on stderr naming the problem and the fix.
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,21 +34,26 @@
 #include "inspect.hpp"
 #include "rows.hpp"
 #include "stats.hpp"
+#include "verify.hpp"
 #include "sigrun/journal/error.hpp"
 #include "sigrun/journal/mapping.hpp"
 #include "sigrun/journal/reader.hpp"
 
 namespace {
 
-constexpr int kExitInternal = 1;    // a bug: report it
-constexpr int kExitUsage = 2;       // bad arguments (also: --out exists without --force)
-constexpr int kExitNotJournal = 3;  // not a sigrun journal, another format version, truncated, damaged header
+// 0/1/2 as diff and cmp use them: a script can tell "clean", "damaged" and
+// "could not check" apart with `verify`.
+constexpr int kExitDamaged = 1;     // verify: a damaged frame or header
+constexpr int kExitNotJournal = 2;  // not a sigrun journal, another format version, truncated, damaged header
+constexpr int kExitUsage = 3;       // bad arguments (also: --out exists without --force)
 constexpr int kExitIo = 4;          // missing file, permissions, a directory, mmap, writing --out
+constexpr int kExitInternal = 5;    // a bug: report it
 
 constexpr const char* kExitCodes =
-    "Exit codes: 0 done; 1 internal error; 2 bad arguments (or --out exists without --force); "
-    "3 not a sigrun journal this build reads (bad magic, other format version, truncated); "
-    "4 I/O error (missing file, permissions, writing --out). Errors are one line on stderr.";
+    "Exit codes: 0 done (verify: clean); 1 damaged (verify found a damaged frame or header, and names the "
+    "first bad sequence); 2 not a sigrun journal this build reads (bad magic, other format version, "
+    "truncated); 3 bad arguments (or --out exists without --force); 4 I/O error (missing file, "
+    "permissions, writing --out); 5 internal error (a bug). Errors are one line on stderr.";
 
 // export shows progress on a terminal from this many frames on.
 constexpr std::uint64_t kProgressFrames = 100'000;
@@ -215,6 +222,8 @@ int run_export(sigrun::journal::Reader& reader, sigrun::inspect::DumpOptions opt
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A journal truncated under this read: one line and exit 4, never SIGBUS.
+    sigrun::journal::exit_on_shrink(kExitIo);
     CLI::App app{"Inspect a sigrun journal file, read-only.", "sigrun-journal"};
     app.require_subcommand(1);
     app.footer(kExitCodes);
@@ -257,7 +266,11 @@ int main(int argc, char** argv) {
     exporter->add_flag("--force", force, "overwrite --out if it exists");
     add_filters(exporter, filters);
 
-    for (CLI::App* sub : {info, dump, stats, exporter}) sub->footer(kExitCodes);
+    CLI::App* verify = app.add_subcommand(
+        "verify", "check every slot (checksums, sequence continuity, header hint); exit 0 clean, 1 damaged");
+    verify->add_option("file", path, "journal file")->required();
+
+    for (CLI::App* sub : {info, dump, stats, exporter, verify}) sub->footer(kExitCodes);
 
     try {
         app.parse(argc, argv);
@@ -308,6 +321,11 @@ int main(int argc, char** argv) {
         } else if (exporter->parsed()) {
             sigrun::journal::Reader reader(path);
             return run_export(reader, dump_options, out_path, force);
+        } else if (verify->parsed()) {
+            const auto mapping = sigrun::journal::Mapping::open_read_only(path);
+            const auto report = sigrun::inspect::verify_journal(*mapping);
+            fmt::print("{}", sigrun::inspect::format_verify(path.string(), report));
+            return report.clean() ? 0 : kExitDamaged;
         } else {
             sigrun::journal::Reader reader(path);
             sigrun::inspect::dump(reader, dump_options, stdout, stderr);

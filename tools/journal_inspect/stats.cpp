@@ -36,6 +36,11 @@ JournalStats compute_stats(journal::Reader& reader) {
         const std::uint64_t at = reader.position();
         const journal::ReadResult r = reader.next(buffer);
         if (r.status == journal::ReadStatus::empty) break;
+        if (r.status == journal::ReadStatus::damaged) {
+            if (s.damaged == 0) s.first_damaged = r.info.sequence;
+            s.damaged += r.lost;
+            continue;
+        }
         if (r.status == journal::ReadStatus::lost) {
             const std::uint64_t count = std::min(r.lost, end + 1 - at);  // count only up to `end`
             s.lost += count;
@@ -97,11 +102,15 @@ std::string format_stats(const JournalStats& s) {
                                  : fmt::format("{}..{}", g.first, g.first + g.count - 1);
         }
         if (s.gaps.size() == JournalStats::kMaxGaps) gaps += ", ...";
-        line("lost", fmt::format("{} in {}{} gap(s): {} (no longer in the ring: overwritten, "
-                                 "or discarded by recovery)",
+        line("lost", fmt::format("{} in {}{} gap(s): {} (no longer in the ring: overwritten)",
                                  s.lost,
                                  s.gaps.size() == JournalStats::kMaxGaps ? "over " : "", s.gaps.size(),
                                  gaps));
+    }
+    if (s.damaged != 0) {
+        line("damaged", fmt::format("{} (first {}): failed their checksum or emptied by recovery; skipped "
+                                    "(`sigrun-journal verify` lists them)",
+                                    s.damaged, s.first_damaged));
     }
     if (s.malformed != 0) line("malformed", fmt::to_string(s.malformed));
     if (!s.types.empty()) {
@@ -140,6 +149,7 @@ nlohmann::ordered_json stats_json(const JournalStats& s) {
     j["span_ns"] = s.last_gen_time - s.first_gen_time;
     j["rate_frames_per_s"] = s.rate();
     j["lost"] = s.lost;
+    j["damaged"] = s.damaged;
     json gaps = json::array();
     for (const Gap& g : s.gaps) gaps.push_back({{"first", g.first}, {"count", g.count}});
     j["gaps"] = gaps;

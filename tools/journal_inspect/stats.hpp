@@ -51,6 +51,8 @@ struct JournalStats {
     std::int64_t last_gen_time = 0;
     std::uint64_t lost = 0;            // sum of the gaps
     std::vector<Gap> gaps;             // the first kMaxGaps of them
+    std::uint64_t damaged = 0;         // frames skipped as damaged (checksum; emptied by recovery)
+    std::uint64_t first_damaged = 0;   // sequence of the first of them
     std::uint64_t malformed = 0;       // factor frames for_each_factor refused, short depth/trade
     std::map<std::int32_t, TypeStats> types;
     std::map<std::string, EngineStats> engines;

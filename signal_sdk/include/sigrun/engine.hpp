@@ -3,19 +3,27 @@
 //
 //     class Spread : public sigrun::Engine {
 //     public:
-//         Spread(sigrun::Host host, const nlohmann::json& config)
-//             : Engine(host), spread_(factor("spread")) {}
+//         Spread(sigrun::Host host, sigrun::Config& config)
+//             : Engine(host), tick_(config.number("tick_size", 0.01, {.min = 1e-12})),
+//               spread_(factor("spread_ticks")) {}
 //         void on_depth(const sigrun::Depth& book) override {
-//             emit(spread_, book.instrument, book.ask_price[0] - book.bid_price[0]);
+//             emit(spread_, book.instrument, (book.ask_price[0] - book.bid_price[0]) / tick_);
 //         }
 //     private:
+//         double tick_;
 //         sigrun::FactorId spread_;
 //     };
-//     SIGRUN_EXPORT_ENGINE(Spread, "spread", "1.0.0");
+//     SIGRUN_EXPORT_PLUGIN(Spread, "com.example.spread", "spread", "1.0.0");
 //
 // The macro defines the C entry points of signal_api.h (signal_plugin_info,
-// signal_create, signal_on_data, signal_destroy, and with
-// SIGRUN_EXPORT_ENGINE_WITH_STATE also signal_snapshot / signal_restore).
+// signal_create, signal_on_data, signal_destroy, signal_on_timer,
+// signal_on_start, signal_on_stop, and with
+// SIGRUN_EXPORT_PLUGIN_WITH_STATE also signal_snapshot / signal_restore).
+// The plugin id ("com.example.spread", reverse-DNS, checked at compile time)
+// is what the plugin is across versions: the runner refuses a hot swap to a
+// library of another id. A constructor taking sigrun::Config& (config.hpp)
+// gets typed reads and unknown keys refused after it returns; one taking
+// const nlohmann::json& reads the JSON itself.
 // They parse the config JSON, declare the message types the class handles
 // (the on_depth / on_trade it overrides: the runner calls it for nothing
 // else), call the handlers directly (no virtual call) and never let an
@@ -32,9 +40,17 @@
 //     emit(id, message.instrument, value) then costs a few stores. Everything
 //     one call emits reaches the signals journal as one frame.
 //
+// Timers and the run (ABI 1.3): override on_timer(now_ns) and give the
+// engine "timer_ms": T in the runner config: it is called every T ms of the
+// frames' receive time, before the frame that reaches the deadline, and may
+// emit. on_start() / on_stop() bracket the run (see signal_api.h for hot
+// swaps). All three default to doing nothing.
+//
 // Threads: the constructor runs on the runner's load thread; on_depth,
-// on_trade, snapshot and restore on its dispatch thread, one call at a time.
-// emit() and keep() only from inside on_depth/on_trade; log() from any thread.
+// on_trade, on_timer, on_start, on_stop, snapshot and restore on its
+// dispatch thread, one call at a time. emit() only from inside
+// on_depth/on_trade/on_timer, keep() only from on_depth/on_trade; log() from
+// any thread.
 //
 // ---- Unloading: what keeps a plugin in memory after dlclose -------------
 // A hot swap is only real if dlclose unmaps the old library. It does not when:
@@ -82,6 +98,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sigrun/config.hpp"
 #include "sigrun/handoff.hpp"
 #include "sigrun/host.hpp"
 #include "sigrun/messages.h"
@@ -107,6 +124,13 @@ namespace detail {
 struct EngineAccess;
 }
 
+// The md-journal frame an engine is handling (Engine::frame()).
+struct FrameInfo {
+    std::uint64_t sequence = 0;     // md.journal sequence: a jump means frames were skipped
+    std::int64_t receive_time_ns = 0;
+    int type = 0;                   // SIGRUN_MSG_*
+};
+
 // A factor name registered once with the host (Engine::factor); pass it to
 // emit. Cheap to copy.
 struct FactorId {
@@ -131,6 +155,16 @@ public:
     virtual void on_depth(const Depth& /*depth*/) {}
     virtual void on_trade(const Trade& /*trade*/) {}
 
+    // A timer deadline of receive time was reached (the engine's "timer_ms"
+    // in the runner config; never called without it): now_ns is the
+    // deadline, a multiple of the interval since the epoch, and every frame
+    // received before it has been handled. emit() works here. [dispatch-thread]
+    virtual void on_timer(std::int64_t /*now_ns*/) {}
+    // Once before the run's first frame, once after its last (not around a
+    // hot swap: see signal_api.h). emit() is refused in both. [dispatch-thread]
+    virtual void on_start() {}
+    virtual void on_stop() {}
+
     // State carried across a hot swap, used only when the plugin is exported
     // with SIGRUN_EXPORT_ENGINE_WITH_STATE. snapshot() is called on the old
     // engine, restore() on the new one before its first message; return
@@ -142,7 +176,7 @@ public:
     virtual bool restore(std::span<const std::byte> /*state*/) { return false; }
 
     // Exceptions the SDK caught from this engine's on_depth, on_trade,
-    // snapshot and restore; each one was logged as an ERROR. [thread-safe]
+    // on_timer, on_start, on_stop, snapshot and restore; each one was logged as an ERROR. [thread-safe]
     std::uint64_t exceptions_caught() const noexcept { return exceptions_caught_.load(std::memory_order_relaxed); }
 
     // keep() calls that had to copy in a frame-ref build because the runner
@@ -174,7 +208,7 @@ protected:
 
     // Publishes a factor value for `instrument`, a message's own instrument
     // field (pass depth.instrument). True when the runner took it.
-    // [dispatch-thread], inside on_depth / on_trade.
+    // [dispatch-thread], inside on_depth / on_trade / on_timer.
     bool emit(FactorId factor, const char (&instrument)[SIGRUN_INSTRUMENT_LEN], double value) const noexcept {
         if (fast_emit_) return host_.emit_value(factor.host_id, instrument, value);
         return host_.emit(names_[factor.index], field_text(instrument), value);
@@ -202,6 +236,16 @@ protected:
     // inside the on_depth / on_trade that received `message`.
     Kept<Depth> keep(const Depth& message) { return handoff_.keep(message); }
     Kept<Trade> keep(const Trade& message) { return handoff_.keep(message); }
+
+    // The sequence and receive time of the frame being handled, for gap
+    // checks and latency; {} outside on_depth / on_trade or on a runner
+    // older than ABI 1.2. Asks the host (a few loads), so an engine that
+    // never calls it pays nothing. [dispatch-thread]
+    FrameInfo frame() const noexcept {
+        sigrun_frame_info info{};
+        if (!host_.frame_info(info)) return {};
+        return {info.sequence, info.receive_time_ns, info.type};
+    }
 
     // [thread-safe]
     void log(sigrun_log_level level, std::string_view message) const noexcept { host_.log(level, message); }
@@ -267,8 +311,23 @@ inline void engine_threw(Engine& engine, const char* what_failed, const char* re
     EngineAccess::count_exception(engine);
 }
 
-constexpr sigrun_plugin_info make_plugin_info(const char* name, const char* version, std::uint32_t state_version,
-                                              const std::int32_t* message_types,
+// A plugin id the runner accepts: 1 to SIGRUN_PLUGIN_ID_MAX characters of
+// [a-z0-9._-] with at least one '.', not starting or ending with '.'.
+consteval bool valid_plugin_id(const char* id) {
+    if (id == nullptr) return true;  // no id: identified by name
+    std::size_t length = 0;
+    bool dot = false;
+    for (; id[length] != '\0'; ++length) {
+        const char c = id[length];
+        const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!allowed) return false;
+        dot = dot || c == '.';
+    }
+    return length > 0 && length <= SIGRUN_PLUGIN_ID_MAX && dot && id[0] != '.' && id[length - 1] != '.';
+}
+
+constexpr sigrun_plugin_info make_plugin_info(const char* plugin_id, const char* name, const char* version,
+                                              std::uint32_t state_version, const std::int32_t* message_types,
                                               std::uint32_t message_type_count) noexcept {
     return sigrun_plugin_info{
         SIGRUN_ABI_VERSION_MAJOR,
@@ -282,12 +341,16 @@ constexpr sigrun_plugin_info make_plugin_info(const char* name, const char* vers
         message_types,
         message_type_count,
         0,
+        plugin_id,
     };
 }
 
+template <class EngineClass>
+inline constexpr bool takes_typed_config = std::is_constructible_v<EngineClass, Host, Config&>;
+
 // The handle signal_create returns is the Engine itself.
 template <class EngineClass>
-void* create_engine(const sigrun_host_api* api, const char* config_json,
+void* create_engine(const sigrun_host_api* api, const char* config_json, const char* plugin_name,
                     std::atomic<std::uint64_t>& create_failures) noexcept {
     // A host of another major version may lay out sigrun_host_api
     // differently, so not even its log pointer can be trusted.
@@ -305,8 +368,15 @@ void* create_engine(const sigrun_host_api* api, const char* config_json,
             create_failures.fetch_add(1, std::memory_order_relaxed);
             return nullptr;
         }
-        Engine* engine = new EngineClass(host, config);
-        return engine;
+        if constexpr (takes_typed_config<EngineClass>) {
+            Config reader(plugin_name, config);
+            std::unique_ptr<EngineClass> engine(new EngineClass(host, reader));
+            reader.finish();  // a key the constructor never read is a typo or a stale setting
+            return static_cast<Engine*>(engine.release());
+        } else {
+            Engine* engine = new EngineClass(host, config);
+            return engine;
+        }
     } catch (const std::exception& e) {
         log_failure(host, "signal_create: the engine constructor threw", e.what());
     } catch (...) {
@@ -348,6 +418,27 @@ void dispatch(void* handle, int type, const void* data) noexcept {
                          [&] { engine.EngineClass::on_trade(*static_cast<const Trade*>(data)); });
         }
     }
+}
+
+// signal_on_timer / on_start / on_stop: direct calls of EngineClass's own
+// (or Engine's no-op) handler, exceptions logged and counted.
+template <class EngineClass>
+void timer(void* handle, std::int64_t now_ns) noexcept {
+    if (handle == nullptr) return;
+    auto& engine = static_cast<EngineClass&>(*static_cast<Engine*>(handle));
+    call_guarded(engine, "on_timer threw", [&] { engine.EngineClass::on_timer(now_ns); });
+}
+template <class EngineClass>
+void start(void* handle) noexcept {
+    if (handle == nullptr) return;
+    auto& engine = static_cast<EngineClass&>(*static_cast<Engine*>(handle));
+    call_guarded(engine, "on_start threw", [&] { engine.EngineClass::on_start(); });
+}
+template <class EngineClass>
+void stop(void* handle) noexcept {
+    if (handle == nullptr) return;
+    auto& engine = static_cast<EngineClass&>(*static_cast<Engine*>(handle));
+    call_guarded(engine, "on_stop threw", [&] { engine.EngineClass::on_stop(); });
 }
 
 inline void destroy_engine(void* handle) noexcept {
@@ -398,16 +489,30 @@ inline Engine* engine_from_handle(void* handle) noexcept { return static_cast<En
 
 // ---- Export macros: use exactly one, once, at global scope, in one .cpp ----
 
-// Exports EngineClass as a plugin without state carry across hot swaps.
-#define SIGRUN_EXPORT_ENGINE(EngineClass, plugin_name, plugin_version) \
-    SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, plugin_name, plugin_version, 0)
+// Exports EngineClass as the plugin `plugin_id` (reverse-DNS, e.g.
+// "com.example.spread": what the plugin is, across versions), without state
+// carry across hot swaps. `plugin_name` is the short name in logs.
+#define SIGRUN_EXPORT_PLUGIN(EngineClass, plugin_id, plugin_name, plugin_version) \
+    SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, plugin_id, plugin_name, plugin_version, 0)
 
 // Same, and also exports signal_snapshot / signal_restore, backed by
 // EngineClass::snapshot / restore. state_version (non-zero) names the byte
 // format: state is carried only between builds reporting the same value.
+#define SIGRUN_EXPORT_PLUGIN_WITH_STATE(EngineClass, plugin_id, plugin_name, plugin_version, state_version)      \
+    static_assert((state_version) != 0, "SIGRUN_EXPORT_PLUGIN_WITH_STATE: state_version 0 means 'no state'");  \
+    SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, plugin_id, plugin_name, plugin_version, state_version);           \
+    SIGRUN_DETAIL_EXPORT_STATE()
+
+// The ABI 1.1 forms, without a plugin id: the runner identifies the plugin
+// by its name. Prefer SIGRUN_EXPORT_PLUGIN.
+#define SIGRUN_EXPORT_ENGINE(EngineClass, plugin_name, plugin_version) \
+    SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, nullptr, plugin_name, plugin_version, 0)
 #define SIGRUN_EXPORT_ENGINE_WITH_STATE(EngineClass, plugin_name, plugin_version, state_version)                  \
     static_assert((state_version) != 0, "SIGRUN_EXPORT_ENGINE_WITH_STATE: state_version 0 means 'no state'");  \
-    SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, plugin_name, plugin_version, state_version);                      \
+    SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, nullptr, plugin_name, plugin_version, state_version);             \
+    SIGRUN_DETAIL_EXPORT_STATE()
+
+#define SIGRUN_DETAIL_EXPORT_STATE()                                                                            \
     extern "C" SIGRUN_EXPORT int64_t signal_snapshot(void* handle, void* buffer, uint64_t capacity) {          \
         return ::sigrun::detail::snapshot_engine(handle, buffer, capacity);                                     \
     }                                                                                                           \
@@ -416,17 +521,22 @@ inline Engine* engine_from_handle(void* handle) noexcept { return static_cast<En
     }                                                                                                           \
     static_assert(true, "lets the macro be followed by a semicolon")
 
-#define SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, plugin_name, plugin_version, state_version)                       \
+#define SIGRUN_DETAIL_EXPORT_ENGINE(EngineClass, plugin_id, plugin_name, plugin_version, state_version)            \
     static_assert(::std::is_base_of_v<::sigrun::Engine, EngineClass>,                                              \
-                  "SIGRUN_EXPORT_ENGINE: " #EngineClass " must derive from sigrun::Engine");                       \
-    static_assert(::std::is_constructible_v<EngineClass, ::sigrun::Host, const ::nlohmann::json&>,                 \
-                  "SIGRUN_EXPORT_ENGINE: " #EngineClass " needs a constructor (sigrun::Host, const nlohmann::json&)"); \
+                  "SIGRUN_EXPORT_PLUGIN: " #EngineClass " must derive from sigrun::Engine");                       \
+    static_assert(::sigrun::detail::takes_typed_config<EngineClass> ||                                             \
+                      ::std::is_constructible_v<EngineClass, ::sigrun::Host, const ::nlohmann::json&>,             \
+                  "SIGRUN_EXPORT_PLUGIN: " #EngineClass " needs a constructor (sigrun::Host, sigrun::Config&) "    \
+                  "or (sigrun::Host, const nlohmann::json&)");                                                     \
+    static_assert(::sigrun::detail::valid_plugin_id(plugin_id),                                                    \
+                  "SIGRUN_EXPORT_PLUGIN: the plugin id must be reverse-DNS: [a-z0-9._-], at least one '.', "       \
+                  "e.g. \"com.example.spread\"");                                                                 \
     namespace {                                                                                                    \
     ::std::atomic<::std::uint64_t> sigrun_detail_create_failures{0};                                               \
     constexpr ::std::int32_t sigrun_detail_message_types[2] = {                                                    \
         ::sigrun::detail::MessageTypes<EngineClass>::first, ::sigrun::detail::MessageTypes<EngineClass>::second};  \
     constexpr ::sigrun_plugin_info sigrun_detail_plugin_info = ::sigrun::detail::make_plugin_info(                 \
-        plugin_name, plugin_version, state_version, sigrun_detail_message_types,                                   \
+        plugin_id, plugin_name, plugin_version, state_version, sigrun_detail_message_types,                        \
         ::sigrun::detail::MessageTypes<EngineClass>::count);                                                       \
     }                                                                                                              \
     ::std::uint64_t sigrun::create_failures() noexcept {                                                           \
@@ -434,12 +544,18 @@ inline Engine* engine_from_handle(void* handle) noexcept { return static_cast<En
     }                                                                                                              \
     extern "C" SIGRUN_EXPORT const sigrun_plugin_info* signal_plugin_info(void) { return &sigrun_detail_plugin_info; } \
     extern "C" SIGRUN_EXPORT void* signal_create(const sigrun_host_api* host, const char* config_json) {          \
-        return ::sigrun::detail::create_engine<EngineClass>(host, config_json, sigrun_detail_create_failures);    \
+        return ::sigrun::detail::create_engine<EngineClass>(host, config_json, plugin_name,                       \
+                                                            sigrun_detail_create_failures);                       \
     }                                                                                                              \
     extern "C" SIGRUN_EXPORT void signal_on_data(void* handle, int type, const void* data) {                      \
         ::sigrun::detail::dispatch<EngineClass>(handle, type, data);                                               \
     }                                                                                                              \
     extern "C" SIGRUN_EXPORT void signal_destroy(void* handle) { ::sigrun::detail::destroy_engine(handle); }      \
+    extern "C" SIGRUN_EXPORT void signal_on_timer(void* handle, int64_t now_ns) {                                 \
+        ::sigrun::detail::timer<EngineClass>(handle, now_ns);                                                      \
+    }                                                                                                              \
+    extern "C" SIGRUN_EXPORT void signal_on_start(void* handle) { ::sigrun::detail::start<EngineClass>(handle); } \
+    extern "C" SIGRUN_EXPORT void signal_on_stop(void* handle) { ::sigrun::detail::stop<EngineClass>(handle); }   \
     static_assert(true, "lets the macro be followed by a semicolon")
 
 #endif  // SIGRUN_ENGINE_HPP

@@ -119,6 +119,15 @@ public:
                api_->frame_retain != nullptr && api_->frame_release != nullptr;
     }
 
+    // The sequence, type and receive time of the frame being handled; false
+    // outside on_depth / on_trade or on a host older than ABI 1.2.
+    // [dispatch-thread]
+    bool frame_info(sigrun_frame_info& info) const noexcept {
+        if (!has<&sigrun_host_api::frame_info>()) return false;
+        info.struct_size = sizeof(sigrun_frame_info);
+        return api_->frame_info(api_->host_ctx, &info) == 0;
+    }
+
     const sigrun_host_api* api() const noexcept { return api_; }
 
 private:

@@ -64,4 +64,4 @@ private:
 
 }  // namespace
 
-SIGRUN_EXPORT_ENGINE_WITH_STATE(Versioned, "versioned", kVersionText, kStateVersion);
+SIGRUN_EXPORT_PLUGIN_WITH_STATE(Versioned, "org.sigrun.test.versioned", "versioned", kVersionText, kStateVersion);

@@ -63,4 +63,15 @@ inline void racy_copy_in(std::byte* dst, const void* src, std::size_t n) noexcep
     }
 }
 
+// Asks for the cache line at `p` in a state this CPU can write (x86
+// PREFETCHW; a no-op hint on CPUs without it). Never faults, never changes
+// memory: only where the line lives.
+inline void prefetch_for_write(const void* p) noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+}
+
 }  // namespace sigrun::journal::detail

@@ -51,6 +51,10 @@ inline constexpr std::uint64_t kMaxSequence = std::uint64_t{1} << 62;
 // before the next refresh (PROTOCOL.md, "Reading a frame").
 inline constexpr std::uint64_t kHintInterval = 64;
 
+// How many frames ahead the writer prefetches slot lines for writing (W7);
+// only in rings of at least 4x as many slots.
+inline constexpr std::uint64_t kPrefetchAhead = 4;
+
 struct alignas(kCacheLine) FrameHeader {
     std::uint64_t sequence;      // published sequence, release-stored LAST; 0 = none
     std::uint32_t ref_count;     // pins held by the owner process (no other bits)
@@ -94,12 +98,22 @@ struct alignas(kCacheLine) FileHeader {
     std::int32_t owner_pid;        // pid of the current or last writer, 0 = none
     std::uint32_t reserved1;
     std::uint64_t open_count;      // times a writer opened the file
+    // Writer liveness (liveness.hpp), in what used to be this line's padding:
+    // a file whose writer predates them holds 0 here, which readers take as
+    // "no heartbeat", so neither field needed a format version of its own.
+    std::int64_t heartbeat_time;           // CLOCK_REALTIME ns of the owner's last beat, 0 = none
+    std::uint32_t heartbeat_interval_ms;   // how often the owner beats, 0 = it does not
+    std::uint32_t reserved2;
 };
 static_assert(offsetof(FileHeader, format_version) == 8);
 static_assert(offsetof(FileHeader, slot_size) == 16);
 static_assert(offsetof(FileHeader, capacity) == 24);
 static_assert(offsetof(FileHeader, last_sequence_hint) == 64);
 static_assert(offsetof(FileHeader, owner_pid) == 128);
+static_assert(offsetof(FileHeader, open_count) == 136);
+static_assert(offsetof(FileHeader, heartbeat_time) == 144);
+static_assert(offsetof(FileHeader, heartbeat_interval_ms) == 152);
+static_assert(sizeof(FileHeader) == 3 * kCacheLine, "new header fields go into the existing lines' padding");
 static_assert(sizeof(FileHeader) <= kFileHeaderSize);
 static_assert(std::atomic_ref<std::uint64_t>::required_alignment <= alignof(std::uint64_t));
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free,

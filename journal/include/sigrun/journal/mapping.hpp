@@ -5,13 +5,23 @@
 // and left untouched. The owner mapping (the writer's) also holds the
 // single-writer lock: an flock() on the file, which the kernel drops when
 // the owning process dies, so a crashed writer never locks the journal out.
+//
+// Storage (PROTOCOL.md, section 7): a created journal is reserved with
+// posix_fallocate and made mode 0640 whatever the umask; an existing one is
+// re-reserved when opened for writing, so a full disk is an error at open,
+// never a SIGBUS later. Every mapping is guarded against the file shrinking
+// under it (sigbus_guard.hpp); file_problem() reports that, and a file
+// deleted or replaced under the mapping. While open for writing, the owner
+// refreshes the header's heartbeat (liveness.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "sigrun/journal/format.hpp"
 
@@ -51,6 +61,16 @@ public:
     // pointer back to the frame it pins.
     [[nodiscard]] std::optional<std::uint64_t> slot_of_payload(const void* p) const noexcept;
 
+    // Empty while the file under this mapping is still the journal at
+    // path(); otherwise one line saying what happened to it and what to do:
+    // it shrank (truncated by another process: the part past its end now
+    // reads as zeros here), was deleted, or was replaced by another file (a
+    // new inode at the path). Costs an fstat and a stat: call it at a low
+    // rate (the runner: every 500 ms). [thread-safe]
+    [[nodiscard]] std::string file_problem() const;
+    // True once an access past the file's end was caught (sigbus_guard).
+    [[nodiscard]] bool shrunk() const noexcept;
+
     // Oldest sequence that can still be in the ring when `last` is the last
     // published one.
     [[nodiscard]] std::uint64_t oldest_possible(std::uint64_t last) const noexcept {
@@ -59,6 +79,8 @@ public:
 
 private:
     Mapping() = default;
+    // Records the file's identity and guards the mapping.
+    void remember_file();
 
     std::filesystem::path path_;
     Geometry geometry_{};
@@ -67,7 +89,24 @@ private:
     int fd_ = -1;
     bool writable_ = false;
     bool created_ = false;
+    std::uint64_t device_ = 0, inode_ = 0;  // of the file mapped, to notice a replacement
+    int guard_slot_ = -1;                   // sigbus_guard's table slot
+    std::shared_ptr<void> heartbeat_;       // detail::Heartbeat of an owner mapping
 };
+
+// How often owner mappings opened from now on refresh their heartbeat
+// (default 1 s). Tests shorten it; readers take the interval from the header.
+void set_owner_heartbeat_interval(std::chrono::milliseconds interval) noexcept;
+
+// For processes that cannot poll file_problem() (command-line tools): when
+// a journal shrinks under any mapping of this process, write one line naming
+// it to stderr and _exit(exit_code) instead of reading zeros.
+void exit_on_shrink(int exit_code) noexcept;
+
+// The most bytes a writer pre-faults when it maps a journal (the first lap
+// then takes no page faults there). Beyond it pages fault in on first use:
+// pre-faulting a multi-gigabyte ring would take seconds and dirty every page.
+inline constexpr std::size_t kMaxPrefaultBytes = std::size_t{64} << 20;
 
 // Throws JournalError(bad_geometry) unless `geometry` is one a journal may have.
 void validate_geometry(const Geometry& geometry, const std::filesystem::path& path);

@@ -14,6 +14,13 @@
 
 namespace sigrun::journal {
 
+// What one pass over the slots found (Pins::scan).
+struct PinScan {
+    std::uint64_t pinned_slots = 0;     // slots with at least one pin
+    std::uint64_t oldest_sequence = 0;  // lowest sequence among them; 0 when none is pinned
+    std::int64_t oldest_gen_time = 0;   // that frame's gen_time: when the writer wrote it (ns)
+};
+
 class Pins {
 public:
     // `mapping` must be writable (the owner's).
@@ -37,6 +44,13 @@ public:
 
     // Slots that carry at least one pin right now.
     [[nodiscard]] std::uint64_t pinned_slots() const noexcept;
+
+    // Slots that carry a pin right now and the oldest frame among them, in
+    // one pass over every slot (for a metrics scrape, not the hot path).
+    // [any thread of the owner] A pin released during the pass may be
+    // counted or not, and its slot's fields may already be the next
+    // frame's (younger): never an older frame than one really pinned.
+    [[nodiscard]] PinScan scan() const noexcept;
 
     [[nodiscard]] const std::shared_ptr<Mapping>& mapping() const noexcept { return mapping_; }
 

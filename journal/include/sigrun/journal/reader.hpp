@@ -10,6 +10,10 @@
 // last_sequence_hint only tells it where to start probing (PROTOCOL.md,
 // "Reading a frame").
 //
+// Every frame handed out matched its checksum (frame_checksum over the
+// fields and the payload): a damaged frame is reported as `damaged`, never
+// returned as a frame.
+//
 // next_in_place() reads in place instead of copying, with no atomic RMW; it
 // needs the owner's writable mapping and a gate (Writer::gate_on) that keeps
 // the writer off the frame: it is how the runner's dispatcher reads.
@@ -36,9 +40,13 @@ struct FrameInfo {
 };
 
 enum class ReadStatus {
-    frame,  // info (and the payload) describe the next frame
-    empty,  // nothing new yet
-    lost,   // the writer lapped this reader: `lost` frames were skipped
+    frame,    // info (and the payload) describe the next frame
+    empty,    // nothing new yet
+    lost,     // the writer lapped this reader: `lost` frames were skipped
+    damaged,  // `lost` frames from info.sequence were in the ring but not intact
+              // (checksum mismatch, impossible length, or the slot emptied by
+              // recovery): skipped, never handed out; info holds the header
+              // fields as found (sequence always; the rest when the slot held it)
 };
 
 struct ReadResult {
@@ -92,6 +100,17 @@ public:
     // on a read-only one.
     InPlaceRead next_in_place();
 
+    // next_in_place() does not verify the checksum of frames from `first`
+    // on: the caller vouches that this process's own writer wrote them
+    // through this mapping, so they never left this process's memory (only a
+    // bug in the process or another process writing the file could change
+    // them, which a checksum is not the defence against). Frames before
+    // `first` — a previous run's, recovered at open — are still verified.
+    // The runner's dispatcher uses it for what its own feed writes: the
+    // XXH3 of a 384 B frame is ~500 instructions, twice a whole dispatch.
+    // next() (copies, other processes' journals) always verifies.
+    void trust_own_writes_from(std::uint64_t first) noexcept { trusted_from_ = first; }
+
     [[nodiscard]] std::uint64_t position() const noexcept { return position_; }
     // The last published sequence (journal::last_published, starting from
     // the newest frame this reader has seen published).
@@ -100,17 +119,21 @@ public:
     [[nodiscard]] const Geometry& geometry() const noexcept { return mapping_->geometry(); }
 
 private:
-    // position_'s slot does not hold position_ (or did, `seen`, but the
-    // frame was rewritten under the reader or is damaged): true when it is
-    // simply not written yet (empty); otherwise moves past the frames that
-    // are gone, sets `lost` (0: it was published meanwhile, look again) and
-    // returns false.
-    bool missing_is_empty(std::uint64_t& lost, bool seen) noexcept;
+    // Why position_'s slot does not hold position_ (or did, `seen`, but the
+    // frame was rewritten under the reader): not written yet; published
+    // meanwhile (look again); overwritten by the writer (lapped) or missing
+    // from the ring for another reason (damaged): in the last two cases the
+    // reader moved past the frames that are gone and `lost` counts them.
+    enum class Missing { not_yet, look_again, overwritten, damaged };
+    Missing classify_missing(std::uint64_t& lost, bool seen) noexcept;
+    // Moves past a frame found published but not intact.
+    void skip_damaged(std::uint64_t sequence) noexcept;
     // gen_time of `sequence` if it is still intact in its slot.
     bool peek_gen_time(std::uint64_t sequence, std::int64_t& gen_time) const noexcept;
 
     std::shared_ptr<Mapping> mapping_;
     std::uint64_t position_ = 1;
+    std::uint64_t trusted_from_ = UINT64_MAX;  // trust_own_writes_from(); none by default
     // Newest sequence this reader has seen published: where probing starts
     // when the header's hint is older.
     mutable std::uint64_t known_published_ = 0;

@@ -40,7 +40,10 @@ struct WriterOptions {
 struct RecoveryReport {
     std::uint64_t last_sequence = 0;     // last intact published frame
     std::uint64_t frames_intact = 0;     // published frames kept
-    std::uint64_t frames_discarded = 0;  // torn or half-written frames dropped
+    std::uint64_t frames_discarded = 0;  // torn or half-written frames dropped (the sum of the next two)
+    std::uint64_t frames_damaged = 0;    //   checksum, length or sequence did not check out
+    std::uint64_t frames_stale = 0;      //   intact, but older than the ring can hold (a lap behind)
+    std::uint64_t first_damaged_slot = 0;// slot index of the first damaged frame (when frames_damaged > 0)
     std::uint64_t stale_pins_cleared = 0;// pins left by a previous owner that died
 };
 
@@ -152,9 +155,11 @@ private:
     void wait_for_pins(FrameHeader& slot, std::uint64_t sequence);
     std::uint64_t min_gate() const noexcept;
     // W4-W6: header fields, checksum, publication, hint.
-    std::uint64_t publish(FrameHeader& slot, std::uint64_t sequence, std::int32_t msg_type,
-                          std::uint32_t length, std::int64_t trigger_time, std::int64_t gen_time,
-                          const void* checksum_source) noexcept;
+    // W4: the header fields (relaxed stores).
+    static void store_fields(FrameHeader& slot, std::uint32_t length, std::int32_t msg_type, std::int64_t gen_time,
+                             std::int64_t trigger_time, std::uint64_t checksum) noexcept;
+    // W5-W6 and the prefetch of the slot kPrefetchAhead frames on.
+    std::uint64_t publish(FrameHeader& slot, std::uint64_t sequence, std::uint32_t length) noexcept;
     std::int64_t next_gen_time(std::int64_t supplied) noexcept;
     [[nodiscard]] FrameHeader& slot_of(std::uint64_t sequence) const noexcept {
         return *reinterpret_cast<FrameHeader*>(ring_ + ((sequence - 1) & index_mask_) * slot_size_);
@@ -166,7 +171,10 @@ private:
     std::byte* ring_ = nullptr;
     std::uint64_t slot_size_ = 0;
     std::uint64_t index_mask_ = 0;
-    std::uint64_t hint_mask_ = 0;     // refresh the hint when (sequence & hint_mask_) == 0
+    std::uint64_t hint_mask_ = 0;
+    // Frames ahead whose slot lines the writer prefetches for writing after
+    // each publish (0 = off: a ring too small to keep it clear of a reader).
+    std::uint64_t prefetch_ahead_ = 0;     // refresh the hint when (sequence & hint_mask_) == 0
     std::uint32_t max_payload_ = 0;
     std::uint64_t next_sequence_ = 1;
     // First sequence whose write needs the gates re-read: cached min gate +

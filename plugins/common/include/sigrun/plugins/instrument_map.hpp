@@ -30,6 +30,12 @@ public:
 
     std::size_t size() const noexcept { return states_.size(); }
 
+    // Calls f(name, state) for every instrument, in no particular order.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const auto& [name, state] : states_) f(std::string_view(name), state);
+    }
+
 private:
     struct Hash {
         using is_transparent = void;
