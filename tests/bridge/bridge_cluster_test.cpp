@@ -31,10 +31,7 @@ using namespace std::chrono_literals;
 class BridgeCluster : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        work_ = std::filesystem::path(SIGRUN_TEST_WORK) / fmt::format("{}-{}", info->name(), ::getpid());
-        std::filesystem::remove_all(work_);
-        std::filesystem::create_directories(work_);
+        work_ = fresh_test_work_dir();
         cluster_ = std::make_unique<NatsCluster>(work_ / "nats", 3, SIGRUN_CLUSTER_CONF);
     }
     void TearDown() override {

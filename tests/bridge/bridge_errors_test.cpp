@@ -20,10 +20,7 @@ using namespace std::chrono_literals;
 class BridgeErrors : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        work_ = std::filesystem::path(SIGRUN_TEST_WORK) / fmt::format("{}-{}", info->name(), ::getpid());
-        std::filesystem::remove_all(work_);
-        std::filesystem::create_directories(work_);
+        work_ = fresh_test_work_dir();
         // A small journal to publish.
         journal::Writer writer(work_ / "md.journal", journal::WriterOptions{journal::Geometry{64, 256}, 1s});
         const char payload[16] = "frame";

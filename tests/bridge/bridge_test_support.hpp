@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nats/nats.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -19,6 +20,16 @@
 #include "sigrun/journal/reader.hpp"
 
 namespace sigrun::testing {
+
+// An empty folder for the running test under SIGRUN_TEST_WORK, named by the
+// test and this process (so a rerun or a parallel ctest never shares one).
+inline std::filesystem::path fresh_test_work_dir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    const auto dir = std::filesystem::path(SIGRUN_TEST_WORK) / (std::string(info->name()) + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
 
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
     std::ofstream(path) << text;

@@ -74,17 +74,8 @@ json engines() {
          {{"name", "slow"}, {"library", SIGRUN_SLOW_ENGINE_PLUGIN}}});
 }
 
-// md ring of 256 behind a slow engine: at a kill the feed is a ring ahead of
-// dispatch, so up to 256 frames are written but not dispatched.
 std::filesystem::path write_config(const std::filesystem::path& dir, json source) {
-    const json document{{"journal",
-                         {{"dir", (dir / "journal").string()},
-                          {"md", {{"capacity", 256}, {"slot_size", 512}}},
-                          {"signals", {{"capacity", 65536}, {"slot_size", 512}}}}},
-                        {"source", std::move(source)},
-                        {"engines", engines()},
-                        {"hot_swap", {{"watch", false}}},
-                        {"output", {{"print_factors", 0}}}};
+    const json document = rt::resume_runner_config(dir, std::move(source), engines());
     std::filesystem::create_directories(dir);
     const auto path = dir / "runner.json";
     std::ofstream(path) << document.dump(2) << '\n';

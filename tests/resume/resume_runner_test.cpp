@@ -35,17 +35,8 @@ json engines() {
                         {{"name", "slow"}, {"library", SIGRUN_SLOW_ENGINE_PLUGIN}}});
 }
 
-// 512-byte signals slots: every engine call is one signals frame (microprice
-// emits 4 values), so a repeated call shows as a repeated frame.
 json config(const std::filesystem::path& dir, json source) {
-    return json{{"journal",
-                 {{"dir", (dir / "journal").string()},
-                  {"md", {{"capacity", 256}, {"slot_size", 512}}},
-                  {"signals", {{"capacity", 65536}, {"slot_size", 512}}}}},
-                {"source", std::move(source)},
-                {"engines", engines()},
-                {"hot_swap", {{"watch", false}}},
-                {"output", {{"print_factors", 0}}}};
+    return resume_test::resume_runner_config(dir, std::move(source), engines());
 }
 
 json replay_source() {

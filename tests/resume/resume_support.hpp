@@ -32,6 +32,22 @@ inline constexpr bool kSlowBuild = SIGRUN_TEST_MEMCHECK != 0 || SIGRUN_TEST_SANI
 
 using testing::cursor_position;
 
+// The runner config of the resume suites. md ring of 256 behind a slow
+// engine: at a kill the feed is up to a ring ahead of dispatch, so up to 256
+// frames are written but not dispatched. 512-byte signals slots: every
+// engine call is one signals frame (microprice emits 4 values), so a
+// repeated call shows as a repeated frame.
+inline json resume_runner_config(const std::filesystem::path& dir, json source, json engines) {
+    return json{{"journal",
+                 {{"dir", (dir / "journal").string()},
+                  {"md", {{"capacity", 256}, {"slot_size", 512}}},
+                  {"signals", {{"capacity", 65536}, {"slot_size", 512}}}}},
+                {"source", std::move(source)},
+                {"engines", std::move(engines)},
+                {"hot_swap", {{"watch", false}}},
+                {"output", {{"print_factors", 0}}}};
+}
+
 struct FactorRecord {
     std::uint64_t frame = 0;  // signals journal sequence
     std::string engine, factor;
