@@ -367,6 +367,10 @@ TEST_F(StorageRunner, ASecondRunnerNeverRemovesALiveRunnersFiles) {
     auto md = external_md_writer();
     auto first = start_sigrun(write_config(journal_mode_config()), "first");
     ASSERT_TRUE(runner_started(*first)) << first->err();
+    // The runner copies its plugin after it opened the journals that
+    // runner_started() looks at: wait for the copy too.
+    ASSERT_TRUE(eventually([&] { return files_containing(journal_dir() / ".plugins", ".so").size() == 1; }))
+        << first->err();
     const auto copies = files_containing(journal_dir() / ".plugins", ".so");
     ASSERT_THAT(copies, SizeIs(1));
     auto second = start_sigrun(write_config(journal_mode_config(), "second.json"), "second");
