@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -319,6 +320,15 @@ std::shared_ptr<Mapping> Mapping::open_owner(const std::filesystem::path& path, 
 }
 
 void Mapping::remember_file() {
+    // slot_of_payload: slot_size = odd << shift, and the inverse of odd
+    // modulo 2^64 by Newton's iteration (each step doubles the correct low
+    // bits: odd is its own inverse to 3 bits, 3 -> 6 -> 12 -> 24 -> 48 -> 96).
+    slot_shift_ = static_cast<unsigned>(std::countr_zero(geometry_.slot_size));
+    slot_low_mask_ = (std::uint64_t{1} << slot_shift_) - 1;
+    const std::uint64_t odd = geometry_.slot_size >> slot_shift_;
+    std::uint64_t inverse = odd;
+    for (int i = 0; i < 5; ++i) inverse *= 2 - odd * inverse;
+    slot_odd_inverse_ = inverse;
     struct stat st {};
     if (::fstat(fd_, &st) == 0) {
         device_ = static_cast<std::uint64_t>(st.st_dev);
@@ -364,16 +374,6 @@ std::string Mapping::file_problem() const {
                            path_.string(), st.st_nlink == 0 ? "deleted" : "moved away");
     }
     return {};
-}
-
-std::optional<std::uint64_t> Mapping::slot_of_payload(const void* p) const noexcept {
-    const auto* b = static_cast<const std::byte*>(p);
-    const std::byte* ring = base_ + kFileHeaderSize;
-    if (b < ring || b >= base_ + size_) return std::nullopt;
-    const auto offset = static_cast<std::uint64_t>(b - ring);
-    const std::uint64_t index = offset / geometry_.slot_size;
-    if (offset % geometry_.slot_size < sizeof(FrameHeader)) return std::nullopt;
-    return index;
 }
 
 }  // namespace sigrun::journal

@@ -6,36 +6,35 @@
 
 namespace sigrun::journal {
 
+constinit thread_local const Pins* detail::pin_thread_of = nullptr;
+
 Pins::Pins(std::shared_ptr<Mapping> mapping) : mapping_(std::move(mapping)) {
     if (!mapping_ || !mapping_->writable()) {
         throw std::invalid_argument("journal::Pins needs the owner's writable mapping");
     }
 }
 
-// PROTOCOL.md, P1. Relaxed: the caller's gate (or the pin it holds) keeps
-// the writer off this slot now; the release store that later moves the gate
-// past the frame is what publishes this increment to the writer (its acquire
-// load of the gate, G2), before it looks at the count (W1).
-void Pins::add(std::uint64_t index) const noexcept {
-    detail::ref(mapping_->slot(index).ref_count).fetch_add(1, std::memory_order_relaxed);
-}
-
-// PROTOCOL.md, P2. One locked instruction: the decrement itself. acq_rel:
-// the release half orders our reads of the payload before the writer's
-// acquire load of the count (W1) that sees it drop. A decrement from 0 (a
-// double release, a bug in the caller) is undone at once; meanwhile the
-// writer only sees a non-zero count and waits, never a freed slot.
-bool Pins::release(std::uint64_t index) const noexcept {
-    auto count = detail::ref(mapping_->slot(index).ref_count);
-    if (count.fetch_sub(1, std::memory_order_acq_rel) == 0) [[unlikely]] {
-        count.fetch_add(1, std::memory_order_relaxed);
-        return false;
+// PROTOCOL.md, P1 and P2: add and release are inline in pins.hpp. The
+// pin thread's plain stores are safe because it is the only thread storing
+// to pin_adds / pin_drops; the acq_rel exchange below hands the role (and
+// with it those two counters) from one thread to the next.
+Pins::PinThread::PinThread(const Pins& pins) {
+    if (detail::pin_thread_of == &pins) return;  // nested: this thread already is
+    if (detail::pin_thread_of != nullptr) {
+        throw std::logic_error("journal::Pins::PinThread: this thread already is another journal's pin thread");
     }
-    return true;
+    if (pins.bound_.exchange(true, std::memory_order_acq_rel)) {
+        throw std::logic_error("journal::Pins::PinThread: another thread is already the pin thread of " +
+                               pins.mapping_->path().string());
+    }
+    detail::pin_thread_of = &pins;
+    bound_ = &pins;
 }
 
-std::uint32_t Pins::count(std::uint64_t index) const noexcept {
-    return detail::load(mapping_->slot(index).ref_count, std::memory_order_relaxed);
+Pins::PinThread::~PinThread() {
+    if (bound_ == nullptr) return;
+    detail::pin_thread_of = nullptr;
+    bound_->bound_.store(false, std::memory_order_release);
 }
 
 std::uint64_t Pins::pinned_slots() const noexcept {

@@ -10,6 +10,7 @@
 
 #include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/checksum.hpp"
+#include "sigrun/journal/pins.hpp"
 
 #include "checksum_inline.hpp"
 
@@ -81,12 +82,14 @@ void Writer::recover() {
     std::uint64_t max_sequence = 0;
     for (std::uint64_t i = 0; i < g.capacity; ++i) {
         FrameHeader& slot = mapping_->slot(i);
-        const std::uint32_t pins = detail::load(slot.ref_count, std::memory_order_acquire);
-        if (pins != 0) {
-            // Only the owner pins, and the previous owner is gone (we hold the
-            // flock): whatever is here is stale.
-            recovery_.stale_pins_cleared += pins;
-            detail::store(slot.ref_count, std::uint32_t{0}, std::memory_order_relaxed);
+        // Only the owner pins, and the previous owner is gone (we hold the
+        // flock): whatever is here is stale. All four counters go back to 0
+        // (their difference is what counts, but a new owner starts clean).
+        recovery_.stale_pins_cleared += pins_on(slot);
+        for (std::uint32_t* counter : {&slot.pin_adds, &slot.pin_drops, &slot.shared_pin_adds, &slot.shared_pin_drops}) {
+            if (detail::load(*counter, std::memory_order_relaxed) != 0) {
+                detail::store(*counter, std::uint32_t{0}, std::memory_order_relaxed);
+            }
         }
         const std::uint64_t sequence = detail::load(slot.sequence, std::memory_order_acquire);
         if (sequence == kNoSequence) continue;  // empty, or invalidated mid-write (W2)
@@ -193,7 +196,7 @@ void Writer::wait_for_pins(FrameHeader& slot, std::uint64_t sequence) {
     const auto start = std::chrono::steady_clock::now();
     for (unsigned spins = 0;; ++spins) {
         back_off(spins);
-        const std::uint32_t pins = detail::load(slot.ref_count, std::memory_order_acquire);
+        const std::uint32_t pins = pins_on(slot);
         if (pins == 0) break;
         const auto waited = std::chrono::steady_clock::now() - start;
         if (waited > options_.pin_timeout) {
@@ -216,10 +219,11 @@ FrameHeader& Writer::begin_frame(std::uint64_t sequence) {
     // G1: the cached gate minimum; reads nothing shared unless about to pass it.
     if (sequence >= gate_limit_) [[unlikely]] wait_for_gates(sequence);
     FrameHeader& slot = slot_of(sequence);
-    // W1: acquire pairs with the acq_rel decrement of the last pin holder
-    // (their reads of the old payload happen before our overwrite) and, via
-    // G2, with the gate stores that published pins added under the gate.
-    if (detail::load(slot.ref_count, std::memory_order_acquire) != 0) [[unlikely]] {
+    // W1: pins_on's acquire loads of the drops pair with the release of the
+    // last pin holders (their reads of the old payload happen before our
+    // overwrite) and, via G2, the gate stores published the pins added under
+    // the gate. Four loads of the line W2 writes next.
+    if (pins_on(slot) != 0) [[unlikely]] {
         wait_for_pins(slot, sequence);
     }
     // W2: invalidate before touching the payload: a seqlock reader that
@@ -253,7 +257,7 @@ std::uint64_t Writer::publish(FrameHeader& slot, std::uint64_t sequence, std::ui
     // W7: ask for the lines of the slot a few frames on, for writing, now:
     // a reader last read them a lap ago, so they sit in its cache and the
     // writer's first store to each would otherwise wait for the other CPU
-    // (a load miss on ref_count at W1, then an ownership request per line).
+    // (a load miss on the pin counters at W1, then an ownership request per line).
     // Never the slot a caught-up reader polls (the next one). A hint only.
     if (prefetch_ahead_ != 0) {
         const auto* ahead = reinterpret_cast<const char*>(&slot_of(sequence + prefetch_ahead_));

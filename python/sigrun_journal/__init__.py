@@ -8,7 +8,7 @@
     for f in md.frames(start=1): ...      # Frame(sequence, msg_type, gen_time, trigger_time, payload)
 
 Read-only (the file is mapped PROT_READ; a live runner may keep writing),
-format version 2 only (journal/PROTOCOL.md). Needs numpy; pandas for
+format version 3 only (journal/PROTOCOL.md). Needs numpy; pandas for
 DataFrames and xxhash for checksum verification are optional.
 """
 

@@ -1,4 +1,4 @@
-"""The on-disk layout of a sigrun journal (format 2) and of the messages in it.
+"""The on-disk layout of a sigrun journal (format 3) and of the messages in it.
 
 Mirrors ``journal/include/sigrun/journal/format.hpp`` (file and frame headers)
 and ``signal_sdk/include/sigrun/messages.h`` (payloads) as numpy structured
@@ -10,7 +10,7 @@ below are checked against it when this module is imported.
 import numpy as np
 
 MAGIC = b"SIGRUNJ\0"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FILE_HEADER_SIZE = 4096
 FRAME_HEADER_SIZE = 64
 MIN_SLOT_SIZE = 128
@@ -35,9 +35,10 @@ FILE_HEADER = np.dtype({
 
 # FrameHeader, 64 bytes, at the start of every slot.
 FRAME_HEADER = np.dtype({
-    "names": ["sequence", "ref_count", "length", "msg_type", "gen_time", "trigger_time", "checksum"],
-    "formats": ["<u8", "<u4", "<u4", "<i4", "<i8", "<i8", "<u8"],
-    "offsets": [0, 8, 12, 16, 24, 32, 40],
+    "names": ["sequence", "pin_adds", "length", "msg_type", "pin_drops", "gen_time", "trigger_time",
+              "checksum", "shared_pin_adds", "shared_pin_drops"],
+    "formats": ["<u8", "<u4", "<u4", "<i4", "<u4", "<i8", "<i8", "<u8", "<u4", "<u4"],
+    "offsets": [0, 8, 12, 16, 20, 24, 32, 40, 48, 52],
     "itemsize": FRAME_HEADER_SIZE,
 })
 

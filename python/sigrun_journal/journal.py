@@ -1,4 +1,4 @@
-"""Read-only access to one sigrun journal file (format 2).
+"""Read-only access to one sigrun journal file (format 3).
 
 The reader follows ``journal/PROTOCOL.md`` section 3 as the C++
 ``journal::Reader`` does, on a ``PROT_READ`` mapping, never writing to the
@@ -41,6 +41,11 @@ except ImportError:  # verification is optional
     _xxhash = None
 
 HAVE_XXHASH = _xxhash is not None
+
+
+# The FrameHeader fields a reader uses, in this order (the pin counters are
+# the owning runner's business).
+_FRAME_FIELDS = ("sequence", "length", "msg_type", "gen_time", "trigger_time", "checksum")
 
 
 class JournalError(Exception):
@@ -141,8 +146,8 @@ class Frames:
 
     def __iter__(self):
         for headers, payloads in self.batches():
-            for h, p in zip(headers.tolist(), payloads):
-                seq, _ref, length, msg_type, gen_time, trigger_time, _sum = h
+            for h, p in zip(headers[list(_FRAME_FIELDS)].tolist(), payloads):
+                seq, length, msg_type, gen_time, trigger_time, _sum = h
                 yield Frame(seq, msg_type, gen_time, trigger_time, p[:length].tobytes())
 
 
@@ -312,8 +317,8 @@ class Journal:
         return Frames(self, start, stop)
 
     def _verify(self, headers, payloads):
-        for h, p in zip(headers.tolist(), payloads):
-            seq, _ref, length, msg_type, gen_time, trigger_time, stored = h
+        for h, p in zip(headers[list(_FRAME_FIELDS)].tolist(), payloads):
+            seq, length, msg_type, gen_time, trigger_time, stored = h
             got = frame_checksum(seq, length, msg_type, gen_time, trigger_time, p[:length].tobytes())
             if got != stored:
                 raise ChecksumError(

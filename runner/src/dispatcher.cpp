@@ -14,8 +14,10 @@
 
 namespace sigrun::runner {
 
-Dispatcher::Dispatcher(journal::Reader reader, std::atomic<std::uint64_t>* position_slot)
+Dispatcher::Dispatcher(journal::Reader reader, std::atomic<std::uint64_t>* position_slot,
+                       const journal::Pins* pins)
     : reader_(std::move(reader)),
+      pins_(pins),
       pinned_(reader_.mapping()->writable()),
       position_(position_slot != nullptr ? *position_slot : own_position_) {
     position_.store(reader_.position(), std::memory_order_release);
@@ -201,6 +203,8 @@ void Dispatcher::run(const std::atomic<bool>& stop, const std::atomic<std::uint6
             d.swap_cv_.notify_all();
         }
     } not_running{*this};
+    std::optional<journal::Pins::PinThread> pin_thread;
+    if (pins_ != nullptr) pin_thread.emplace(*pins_);
     probe_.dispatch_tid.store(static_cast<int>(::syscall(SYS_gettid)), std::memory_order_relaxed);
     if (!started_) {
         // Since running_ is set, only this thread switches engines (a swap

@@ -27,6 +27,7 @@
 #include "frame_validation.hpp"
 #include "rate_limited_log.hpp"
 #include "relaxed_counter.hpp"
+#include "sigrun/journal/pins.hpp"
 #include "sigrun/journal/reader.hpp"
 
 namespace sigrun::runner {
@@ -68,8 +69,12 @@ public:
     // it reads pinned; otherwise it copies. `position_slot`, when given, is
     // where position() lives (the consumer cursor's word in its mapped file,
     // so the position is durable at no extra store); it is set to the
-    // reader's position here.
-    explicit Dispatcher(journal::Reader reader, std::atomic<std::uint64_t>* position_slot = nullptr);
+    // reader's position here. `pins`, when given, are the md journal's (the
+    // engines' hosts retain frames through them): run() makes its thread their
+    // pin thread, so a keep and a drop made during dispatch cost no locked
+    // instruction (journal::Pins::PinThread).
+    explicit Dispatcher(journal::Reader reader, std::atomic<std::uint64_t>* position_slot = nullptr,
+                        const journal::Pins* pins = nullptr);
 
     // Engines are added before run() [load-thread].
     void add_engine(std::unique_ptr<EngineInstance> engine);
@@ -133,6 +138,7 @@ private:
     void update_timer_due() noexcept;
 
     journal::Reader reader_;
+    const journal::Pins* pins_;  // the md journal's, or null (run() is their pin thread)
     bool pinned_;
     std::vector<std::unique_ptr<EngineInstance>> engines_;
     mutable std::mutex engines_mutex_;  // guards engines_ against readers on other threads

@@ -81,7 +81,7 @@ Runner::Runner(RunnerConfig config) : config_(std::move(config)) {
     // a previous run (recovered, verified at open) and of another process's
     // journal still are.
     if (md_writer_) reader.trust_own_writes_from(md_writer_->last_sequence() + 1);
-    dispatcher_ = std::make_unique<Dispatcher>(std::move(reader), &resumption_->position());
+    dispatcher_ = std::make_unique<Dispatcher>(std::move(reader), &resumption_->position(), md_pins_.get());
     for (auto& engine : engines) dispatcher_->add_engine(std::move(engine));
     if (md_writer_) {
         retention_ = std::make_unique<MdRetention>(dispatcher_->position(), config_.hot_swap.warmup_frames);

@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
     reinterpret_cast<char*>(&slot_of(damaged, 3))[sizeof(jn::FrameHeader) + 70] ^= 0x5a;
     reinterpret_cast<char*>(&slot_of(damaged, 5))[sizeof(jn::FrameHeader) + 8] ^= 0x33;
     slot_of(damaged, 5).sequence = jn::kNoSequence;
-    slot_of(damaged, 6).ref_count = 3;
+    slot_of(damaged, 6).pin_adds = 5;  // 3 pins left: 5 added on the pin thread, 2 dropped elsewhere
+    slot_of(damaged, 6).shared_pin_drops = 2;
     reinterpret_cast<jn::FileHeader*>(damaged.data())->last_sequence_hint = 2;
     write_all(journals / "damaged_8x512.bin", damaged);
     // Shorter than its header says.

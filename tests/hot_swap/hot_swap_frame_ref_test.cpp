@@ -22,6 +22,7 @@
 #include "hot_swap_test_support.hpp"
 #include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/mapping.hpp"
+#include "sigrun/journal/pins.hpp"
 
 namespace sigrun::hot_swap_test {
 namespace {
@@ -32,11 +33,11 @@ constexpr std::uint64_t kMdCapacity = 256;
 constexpr std::uint64_t kHold = 32;
 
 // Slots of md.journal with a pin on them, seen through a read-only mapping
-// (the pin count is each slot's ref_count).
+// (journal::pins_on: each slot's pin adds minus its drops).
 std::uint64_t pinned_slots(const journal::Mapping& md) {
     std::uint64_t pinned = 0;
     for (std::uint64_t i = 0; i < md.geometry().capacity; ++i) {
-        if (journal::detail::load(md.slot(i).ref_count, std::memory_order_relaxed) != 0) {
+        if (journal::pins_on(md.slot(i)) != 0) {
             ++pinned;
         }
     }

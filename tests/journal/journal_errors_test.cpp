@@ -72,21 +72,28 @@ TEST_F(JournalErrors, WrongFormatVersion_IsRefused) {
     expect_error_file_untouched(ErrorKind::wrong_version, [&] { Writer w(path, options); });
 }
 
-TEST_F(JournalErrors, FormatVersion1File_IsRefusedWithTheFix) {
+// Format 1 (old checksum) and format 2 (one shared pin count per slot) are
+// both older layouts this build must not touch.
+TEST_F(JournalErrors, OlderFormatVersionFiles_AreRefusedWithTheFix) {
     make_journal_with_frames(3);
-    std::string bytes = read_file_bytes(path);
-    const std::uint32_t v1 = 1;
-    std::memcpy(bytes.data() + offsetof(FileHeader, format_version), &v1, sizeof v1);
-    write_file_bytes(path, bytes);
-    expect_error_file_untouched(ErrorKind::wrong_version, [&] { Reader r(path); });
-    expect_error_file_untouched(ErrorKind::wrong_version, [&] { Writer w(path, options); });
-    try {
-        Writer w(path, options);
-    } catch (const JournalError& e) {
-        const std::string message = e.what();
-        EXPECT_NE(message.find("older sigrun (format 1)"), std::string::npos) << message;
-        EXPECT_NE(message.find("reads format 2"), std::string::npos) << message;
-        EXPECT_NE(message.find("move the file aside or delete it"), std::string::npos) << message;
+    const std::string original = read_file_bytes(path);
+    for (const std::uint32_t old_version : {1u, 2u}) {
+        SCOPED_TRACE(old_version);
+        std::string bytes = original;
+        std::memcpy(bytes.data() + offsetof(FileHeader, format_version), &old_version, sizeof old_version);
+        write_file_bytes(path, bytes);
+        expect_error_file_untouched(ErrorKind::wrong_version, [&] { Reader r(path); });
+        expect_error_file_untouched(ErrorKind::wrong_version, [&] { Writer w(path, options); });
+        try {
+            Writer w(path, options);
+            ADD_FAILURE() << "format " << old_version << " was opened";
+        } catch (const JournalError& e) {
+            const std::string message = e.what();
+            EXPECT_NE(message.find("older sigrun (format " + std::to_string(old_version) + ")"), std::string::npos)
+                << message;
+            EXPECT_NE(message.find("reads format " + std::to_string(kFormatVersion)), std::string::npos) << message;
+            EXPECT_NE(message.find("move the file aside or delete it"), std::string::npos) << message;
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "../support/temp_dir.hpp"
@@ -222,14 +224,147 @@ TEST_F(JournalPins, FramePinnedUnderTheGate_OutlivesTheGateMovingPastIt) {
     EXPECT_EQ(write_frame(w), 5u);
 }
 
-TEST_F(JournalPins, SlotOfPayload_MapsPayloadPointersBackToTheirSlot) {
+// Every payload start maps back to its slot and every other byte of the
+// file (and around it) maps to nothing, for slot sizes that are powers of two
+// and slot sizes that are not (slot_of_payload divides by multiplying).
+TEST_F(JournalPins, SlotOfPayload_MapsExactlyThePayloadStartsBackToTheirSlot) {
+    for (const Geometry g : {Geometry{4, 256}, Geometry{8, 448}, Geometry{16, 192}, Geometry{2, 128 * 9}}) {
+        SCOPED_TRACE(::testing::Message() << g.capacity << " x " << g.slot_size);
+        const std::filesystem::path file = dir / ("lookup-" + std::to_string(g.slot_size) + ".journal");
+        Writer w(file, WriterOptions{g, std::chrono::milliseconds(50)});
+        const Mapping& m = *w.mapping();
+        const auto* base = reinterpret_cast<const std::byte*>(&m.header());
+        const std::uint64_t size = g.file_size();
+        std::uint64_t found = 0;
+        for (std::uint64_t at = 0; at < size + 256; ++at) {
+            const std::optional<std::uint64_t> slot = m.slot_of_payload(base + at);
+            if (!slot) continue;
+            ++found;
+            EXPECT_EQ(base + at, m.payload(*slot)) << "offset " << at << " is not the start of slot " << *slot;
+        }
+        EXPECT_EQ(found, g.capacity);
+        for (std::uint64_t i = 0; i < g.capacity; ++i) EXPECT_EQ(m.slot_of_payload(m.payload(i)), i);
+        EXPECT_FALSE(m.slot_of_payload(base - 64).has_value()) << "before the file";
+        int elsewhere = 0;
+        EXPECT_FALSE(m.slot_of_payload(&elsewhere).has_value());
+        EXPECT_FALSE(m.slot_of_payload(nullptr).has_value());
+    }
+}
+
+// The split count: pins added and dropped on the pin thread (plain stores)
+// and on other threads (atomic) add up in one count, in any mix: a pin taken
+// on the pin thread can be dropped elsewhere and the other way round.
+TEST_F(JournalPins, PinThreadAndOtherThreads_ShareOneCountPerSlot) {
     Writer w(path, options);
-    const auto& m = *w.mapping();
-    EXPECT_EQ(m.slot_of_payload(m.payload(2)), 2u);
-    EXPECT_EQ(m.slot_of_payload(m.payload(3) + 10), 3u);
-    EXPECT_FALSE(m.slot_of_payload(&m.slot(1)).has_value()) << "a header is not a payload";
-    int elsewhere = 0;
-    EXPECT_FALSE(m.slot_of_payload(&elsewhere).has_value());
+    write_frame(w);
+    Pins pins(w.mapping());
+    const FrameHeader& slot = w.mapping()->slot(0);
+    {
+        Pins::PinThread scope(pins);
+        pins.add(0);
+        pins.add(0);
+        EXPECT_EQ(slot.pin_adds, 2u) << "the pin thread's adds are its plain counter";
+        EXPECT_EQ(slot.shared_pin_adds, 0u);
+        std::thread([&] {
+            pins.add(0);
+            EXPECT_TRUE(pins.release(0));  // drops one of the pin thread's pins
+            EXPECT_TRUE(pins.release(0));
+        }).join();
+        EXPECT_EQ(slot.shared_pin_adds, 1u);
+        EXPECT_EQ(slot.shared_pin_drops, 2u);
+        EXPECT_EQ(pins.count(0), 1u);
+        EXPECT_TRUE(pins.release(0));  // drops the other thread's pin
+        EXPECT_EQ(slot.pin_drops, 1u);
+        EXPECT_EQ(pins.count(0), 0u);
+        EXPECT_FALSE(pins.release(0)) << "a double release on the pin thread is refused too";
+        EXPECT_EQ(slot.pin_drops, 1u);
+    }
+    EXPECT_EQ(pins.pinned_slots(), 0u);
+}
+
+// One pin thread at a time; a nested scope on the same thread is a no-op and
+// the role passes to another thread once the scope ends.
+TEST_F(JournalPins, PinThread_IsOneThreadAtATimeAndPassesOn) {
+    Writer w(path, options);
+    write_frame(w);
+    Pins pins(w.mapping());
+    const FrameHeader& slot = w.mapping()->slot(0);
+    {
+        Pins::PinThread outer(pins);
+        {
+            Pins::PinThread nested(pins);
+        }
+        pins.add(0);  // still the pin thread after the nested scope ended
+        EXPECT_EQ(slot.pin_adds, 1u);
+        std::thread([&] {
+            EXPECT_THROW(Pins::PinThread other(pins), std::logic_error);
+            EXPECT_TRUE(pins.release(0));
+        }).join();
+        EXPECT_EQ(slot.shared_pin_drops, 1u);
+        const std::filesystem::path other_path = dir / "other.journal";
+        Writer other_writer(other_path, options);
+        Pins other(other_writer.mapping());
+        EXPECT_THROW(Pins::PinThread two_journals(other), std::logic_error);
+    }
+    std::thread([&] {
+        Pins::PinThread taken_over(pins);
+        pins.add(0);
+        EXPECT_TRUE(pins.release(0));
+    }).join();
+    EXPECT_EQ(slot.pin_adds, 2u);
+    EXPECT_EQ(slot.pin_drops, 1u);
+    EXPECT_EQ(pins.count(0), 0u);
+}
+
+// A pin taken on the pin thread holds the frame against the writer until a
+// drop on any thread: the writer waits for it (W1 reads all four counters).
+TEST_F(JournalPins, Writer_WaitsForAPinTakenOnThePinThreadAndDroppedElsewhere) {
+    options.pin_timeout = std::chrono::seconds(10);
+    Writer w(path, options);
+    for (int i = 0; i < 4; ++i) write_frame(w);
+    Pins pins(w.mapping());
+    {
+        Pins::PinThread scope(pins);
+        pins.add(0);  // frame 1
+    }
+    std::atomic<bool> released{false};
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        released.store(true);
+        EXPECT_TRUE(pins.release(0));
+    });
+    write_frame(w);  // frame 5 replaces frame 1: waits for the drop
+    EXPECT_TRUE(released.load());
+    releaser.join();
+    EXPECT_EQ(w.pin_wait_stats().waits, 1u);
+    expect_intact(w, 5);
+}
+
+// Recovery clears what a crashed owner left in all four counters.
+TEST_F(JournalPins, Recovery_ClearsStalePinsFromEveryCounter) {
+    {
+        Writer w(path, options);
+        write_frame(w);
+        write_frame(w);
+        Pins pins(w.mapping());
+        Pins::PinThread scope(pins);
+        pins.add(0);
+        pins.add(0);
+        pins.add(1);
+        std::thread([&] {
+            pins.add(1);
+            EXPECT_TRUE(pins.release(0));
+        }).join();
+    }  // the "crash": pins still held when the owner goes
+    Writer again(path, options);
+    EXPECT_EQ(again.recovery().stale_pins_cleared, 3u);
+    for (std::uint64_t i = 0; i < 2; ++i) {
+        const FrameHeader& slot = again.mapping()->slot(i);
+        EXPECT_EQ(slot.pin_adds, 0u);
+        EXPECT_EQ(slot.pin_drops, 0u);
+        EXPECT_EQ(slot.shared_pin_adds, 0u);
+        EXPECT_EQ(slot.shared_pin_drops, 0u);
+    }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -101,10 +102,13 @@ TEST(JournalStress, Readers_SeeContiguousSequencesOrExactLostCounts) {
     }
 }
 
-// The runner's pattern under load: a gated in-place reader (the dispatcher)
-// verifies each frame where it lies, pins some of them while its gate still
-// covers them and hands them to another thread (an engine keeping frames),
-// which verifies them again and releases them later; a seqlock reader copies
+// The runner's pattern under load: a gated in-place reader (the dispatcher,
+// the journal's pin thread) verifies each frame where it lies, pins some of
+// them while its gate still covers them and hands them to another thread (an
+// engine keeping frames), which verifies them again, sometimes pins one it
+// holds a second time, and releases them later (drops on the shared
+// counters of pins added on the pin thread's); it also keeps a few frames
+// itself and drops them on the pin thread. A seqlock reader copies
 // alongside. The ring is small, so the writer keeps meeting the gate and the
 // pins. No frame may ever be seen torn, in place or copied.
 TEST(JournalStress, GatedInPlaceReaderAndPinnedFrames_NeverSeeATornFrame) {
@@ -136,22 +140,42 @@ TEST(JournalStress, GatedInPlaceReaderAndPinnedFrames_NeverSeeATornFrame) {
     Reader in_place(mapping);
     Reader copying(mapping);
     std::thread consumer([&, &r = in_place] {
+        const Pins::PinThread pin_thread(pins);
         std::mt19937_64 rng(99);
+        std::deque<Held> own;  // kept by the pin thread itself
+        const auto drop_own = [&] {
+            const Held h = own.front();
+            own.pop_front();
+            if (!payload_intact(h.info, mapping->payload(h.slot)) ||
+                detail::load(mapping->slot(h.slot).sequence, std::memory_order_relaxed) != h.info.sequence) {
+                torn_pinned.fetch_add(1);
+            }
+            EXPECT_TRUE(pins.release(h.slot));
+        };
         std::uint64_t expected = 1;
         while (!(done.load(std::memory_order_acquire) && r.position() > writer.last_sequence())) {
             const InPlaceRead res = r.next_in_place();
             if (res.status == ReadStatus::empty) {
+                // Nothing new: the writer may be waiting for one of our own
+                // pins (they would otherwise go only as new frames come).
+                if (!own.empty()) drop_own();
                 std::this_thread::yield();
                 continue;
             }
             if (res.status == ReadStatus::lost || res.info.sequence != expected) ++consumer_gaps;
             if (res.status == ReadStatus::frame) {
                 if (!payload_intact(res.info, res.payload)) torn_in_place.fetch_add(1);
-                if (rng() % 8 == 0) {
+                const std::uint64_t dice = rng() % 8;
+                if (dice == 0) {
                     pins.add(res.slot);  // still covered by the gate
                     const std::lock_guard lock(handoff_mutex);
                     handoff.push_back({res.slot, res.info});
                     pinned.fetch_add(1, std::memory_order_relaxed);
+                } else if (dice == 1) {
+                    pins.add(res.slot);
+                    own.push_back({res.slot, res.info});
+                    pinned.fetch_add(1, std::memory_order_relaxed);
+                    if (own.size() > 3) drop_own();
                 }
                 expected = res.info.sequence + 1;
                 ++consumed;
@@ -159,6 +183,7 @@ TEST(JournalStress, GatedInPlaceReaderAndPinnedFrames_NeverSeeATornFrame) {
             // Done with it (the pin, if any, now keeps it): release-store.
             gate.store(r.position(), std::memory_order_release);
         }
+        while (!own.empty()) drop_own();
         consumer_done.store(true, std::memory_order_release);
     });
     std::thread holder([&] {
@@ -175,6 +200,10 @@ TEST(JournalStress, GatedInPlaceReaderAndPinnedFrames_NeverSeeATornFrame) {
             while (!held.empty() && (last_round || held.size() > 6 || rng() % 4 == 0)) {
                 const std::size_t pick = rng() % held.size();
                 const Held h = held[pick];
+                if (rng() % 3 == 0) {
+                    pins.add(h.slot);  // a second pin by a holder: allowed, then dropped at once
+                    EXPECT_TRUE(pins.release(h.slot));
+                }
                 if (!payload_intact(h.info, mapping->payload(h.slot)) ||
                     detail::load(mapping->slot(h.slot).sequence, std::memory_order_relaxed) != h.info.sequence) {
                     torn_pinned.fetch_add(1);

@@ -11,7 +11,7 @@ from sigrun_journal import ChecksumError, Journal, JournalError
 from sigrun_journal import journal as journal_module
 
 
-def write_header(path, magic=b"SIGRUNJ\0", version=2, capacity=16, slot_size=128, size=None):
+def write_header(path, magic=b"SIGRUNJ\0", version=3, capacity=16, slot_size=128, size=None):
     header = bytearray(4096)
     struct.pack_into("<8sIIIIQ", header, 0, magic, version, 4096, slot_size, 0, capacity)
     data = bytes(header) + bytes(capacity * slot_size)
@@ -19,13 +19,14 @@ def write_header(path, magic=b"SIGRUNJ\0", version=2, capacity=16, slot_size=128
     return path
 
 
-def test_version_1_journal_is_refused_naming_file_and_fix(tmp_path):
-    path = write_header(tmp_path / "old.journal", version=1)
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_version_journal_is_refused_naming_file_and_fix(tmp_path, version):
+    path = write_header(tmp_path / "old.journal", version=version)
     with pytest.raises(JournalError) as e:
         Journal(path)
     message = str(e.value)
     assert "\n" not in message
-    assert str(path) in message and "format 1" in message and "reads format 2" in message
+    assert str(path) in message and f"format {version}" in message and "reads format 3" in message
     assert "move the file aside or delete it" in message
 
 
@@ -40,8 +41,8 @@ def test_version_1_copy_of_a_real_journal_is_refused(demo_run, tmp_path):
 
 
 def test_newer_version_is_refused(tmp_path):
-    with pytest.raises(JournalError, match=r"newer sigrun \(format 3\)"):
-        Journal(write_header(tmp_path / "new.journal", version=3))
+    with pytest.raises(JournalError, match=r"newer sigrun \(format 4\)"):
+        Journal(write_header(tmp_path / "new.journal", version=4))
 
 
 @pytest.mark.parametrize("content", [b"", b"SIGRUN", b"timestamp,price,size\n1,2,3\n" * 300, b"\0" * 8192],

@@ -56,7 +56,11 @@ public:
                                                      reader.position());
         }
         dispatcher_ = std::make_unique<runner::Dispatcher>(std::move(reader),
-                                                           cursor_ ? &cursor_->position() : nullptr);
+                                                           cursor_ ? &cursor_->position() : nullptr, pins_.get());
+        // The thread that builds the rig dispatches and hands off, as the
+        // runner's dispatch thread does: it is the md journal's pin thread
+        // (Dispatcher::run's own scope nests in this one).
+        pin_thread_ = std::make_unique<journal::Pins::PinThread>(*pins_);
         md_->gate_on(dispatcher_->position());  // the dispatcher reads in place, as in Runner
         runner::EngineConfig config;
         config.name = "bench";
@@ -70,6 +74,7 @@ public:
         dispatcher_.reset();
         cursor_.reset();
         publisher_.reset();
+        pin_thread_.reset();
         pins_.reset();
         md_.reset();
         std::error_code ec;
@@ -170,6 +175,7 @@ private:
     std::filesystem::path dir_;
     std::unique_ptr<journal::Writer> md_;
     std::unique_ptr<journal::Pins> pins_;
+    std::unique_ptr<journal::Pins::PinThread> pin_thread_;
     std::unique_ptr<runner::FactorPublisher> publisher_;
     std::unique_ptr<runner::Dispatcher> dispatcher_;
     std::unique_ptr<runner::ConsumerCursor> cursor_;  // holds the dispatcher's position when durable

@@ -17,6 +17,7 @@
 
 #include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/format.hpp"
+#include "sigrun/journal/pins.hpp"
 #include "sigrun/messages.h"
 
 namespace sigrun::inspect {
@@ -85,8 +86,7 @@ JournalInfo read_info(const journal::Mapping& mapping) {
     info.open_count = load(header.open_count, std::memory_order_relaxed);
     for (std::uint64_t i = 0; i < g.capacity; ++i) {
         const journal::FrameHeader& slot = mapping.slot(i);
-        const std::uint32_t refs = load(slot.ref_count, std::memory_order_relaxed);
-        if (refs != 0) ++info.pinned_slots;
+        if (journal::pins_on(slot) != 0) ++info.pinned_slots;
         const std::uint64_t seq = load(slot.sequence, std::memory_order_acquire);
         if (seq != journal::kNoSequence && g.slot_index(seq) == i && seq >= info.oldest &&
             seq <= info.last_sequence) {

@@ -27,8 +27,13 @@ inline constexpr std::size_t kCacheLine = 64;
 inline constexpr char kMagic[8] = {'S', 'I', 'G', 'R', 'U', 'N', 'J', '\0'};
 // 2: XXH3-64 checksum at offset 40, ref_count a plain pin count (no writer
 // mark), FileHeader::last_sequence_hint refreshed every kHintInterval frames
-// instead of per frame. Version 1 files are refused (wrong_version).
-inline constexpr std::uint32_t kFormatVersion = 2;
+// instead of per frame.
+// 3: the pin count split into four counters (pin_adds and pin_drops, which
+// only the owner's pin thread writes, with plain stores; shared_pin_adds and
+// shared_pin_drops, which any other thread of the owner changes with an
+// atomic read-modify-write), so that a keep and its drop on the dispatch
+// thread cost no locked instruction. Older files are refused (wrong_version).
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::size_t kFileHeaderSize = 4096;
 
 // Slot sizes are multiples of the cache line, at least the frame header plus
@@ -57,24 +62,31 @@ inline constexpr std::uint64_t kPrefetchAhead = 4;
 
 struct alignas(kCacheLine) FrameHeader {
     std::uint64_t sequence;      // published sequence, release-stored LAST; 0 = none
-    std::uint32_t ref_count;     // pins held by the owner process (no other bits)
+    // Pins held by the owner process on this frame: the four counters below
+    // added up (PROTOCOL.md, "Gating and pins"). Each only grows (mod 2^32).
+    std::uint32_t pin_adds;      // pins added by the owner's pin thread (its plain stores)
     std::uint32_t length;        // payload bytes
     std::int32_t msg_type;       // message id (sigrun/messages.h)
-    std::uint32_t reserved0;     // zero (the 32-bit checksum of format 1)
+    std::uint32_t pin_drops;     // pins dropped by the pin thread (its plain release stores)
     std::int64_t gen_time;       // when the frame was generated (writer's clock, ns)
     std::int64_t trigger_time;   // time of the event that caused it (ns), 0 if none
     std::uint64_t checksum;      // XXH3-64 over sequence, length, msg_type, times, payload
-    std::uint8_t reserved[16];   // zero; room to grow inside the cache line
+    std::uint32_t shared_pin_adds;   // pins added by any other thread of the owner (atomic RMW)
+    std::uint32_t shared_pin_drops;  // pins dropped by any other thread of the owner (atomic RMW)
+    std::uint8_t reserved[8];        // zero; room to grow inside the cache line
 };
 static_assert(sizeof(FrameHeader) == 64);
 static_assert(alignof(FrameHeader) == 64);
 static_assert(offsetof(FrameHeader, sequence) == 0);
-static_assert(offsetof(FrameHeader, ref_count) == 8);
+static_assert(offsetof(FrameHeader, pin_adds) == 8);
 static_assert(offsetof(FrameHeader, length) == 12);
 static_assert(offsetof(FrameHeader, msg_type) == 16);
 static_assert(offsetof(FrameHeader, gen_time) == 24);
 static_assert(offsetof(FrameHeader, trigger_time) == 32);
+static_assert(offsetof(FrameHeader, pin_drops) == 20);
 static_assert(offsetof(FrameHeader, checksum) == 40);
+static_assert(offsetof(FrameHeader, shared_pin_adds) == 48);
+static_assert(offsetof(FrameHeader, shared_pin_drops) == 52);
 
 struct alignas(kCacheLine) FileHeader {
     // -- written once at creation, read-only afterwards --

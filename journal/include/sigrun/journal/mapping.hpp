@@ -56,10 +56,20 @@ public:
     [[nodiscard]] std::byte* payload(std::uint64_t index) const noexcept {
         return base_ + kFileHeaderSize + index * geometry_.slot_size + sizeof(FrameHeader);
     }
-    // The slot whose payload area contains `p`, or nullopt when `p` does not
-    // point into this journal's payloads. How a host maps an engine's `data`
-    // pointer back to the frame it pins.
-    [[nodiscard]] std::optional<std::uint64_t> slot_of_payload(const void* p) const noexcept;
+    // The slot whose payload starts at `p` (a pointer payload() returns), or
+    // nullopt for any other pointer. How a host maps the `data` pointer an
+    // engine releases back to the frame it pinned, on every drop of a kept
+    // frame, so without a division: an exact division by the slot size is a
+    // shift and a multiplication by the inverse of its odd part (mod 2^64),
+    // and since that multiplication is a bijection, an offset that is not a
+    // multiple of the slot size comes out >= capacity. [any thread]
+    [[nodiscard]] std::optional<std::uint64_t> slot_of_payload(const void* p) const noexcept {
+        const std::uint64_t offset = reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(payload(0));
+        if ((offset & slot_low_mask_) != 0) return std::nullopt;
+        const std::uint64_t index = (offset >> slot_shift_) * slot_odd_inverse_;
+        if (index >= geometry_.capacity) return std::nullopt;
+        return index;
+    }
 
     // Empty while the file under this mapping is still the journal at
     // path(); otherwise one line saying what happened to it and what to do:
@@ -79,13 +89,18 @@ public:
 
 private:
     Mapping() = default;
-    // Records the file's identity and guards the mapping.
+    // Records the file's identity and guards the mapping; prepares
+    // slot_of_payload's division.
     void remember_file();
 
     std::filesystem::path path_;
     Geometry geometry_{};
     std::byte* base_ = nullptr;
     std::size_t size_ = 0;
+    // slot_size = odd << slot_shift_; slot_odd_inverse_ * odd == 1 (mod 2^64).
+    std::uint64_t slot_low_mask_ = 0;
+    unsigned slot_shift_ = 0;
+    std::uint64_t slot_odd_inverse_ = 1;
     int fd_ = -1;
     bool writable_ = false;
     bool created_ = false;

@@ -5,14 +5,38 @@
 // its writable Mapping; tools and other processes never do, so a crashed
 // reader cannot leave a pin that stalls the writer, and the owner clears
 // stale pins when it reopens the journal. See PROTOCOL.md, "Gating and pins".
+//
+// A slot's pin count is four counters in its header (format.hpp): one pair
+// that only the owner's *pin thread* writes, with plain stores, and one pair
+// that any other thread of the owner changes with an atomic read-modify-write.
+// The pin thread is the one thread that takes nearly every pin (the runner's
+// dispatch thread: an engine keeping the frame of its call, and dropping the
+// one it kept before), so a keep and its drop cost two ordinary stores
+// instead of two locked instructions (PROTOCOL.md, P1-P4).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
+#include "sigrun/journal/atomics.hpp"
 #include "sigrun/journal/mapping.hpp"
 
 namespace sigrun::journal {
+
+// Pins on `slot` right now: its adds minus its drops. The drops are loaded
+// first, with acquire (pairing with the drops' release stores: a holder's
+// reads of the payload happen before anything the caller does next), and
+// the adds after them: every add whose pin was already dropped is then seen,
+// so the result is never below the true count at the moment the drops were
+// read, and 0 means nobody held the frame then (PROTOCOL.md, W1). [any thread]
+[[nodiscard]] inline std::uint32_t pins_on(const FrameHeader& slot) noexcept {
+    const std::uint32_t shared_drops = detail::load(slot.shared_pin_drops, std::memory_order_acquire);
+    const std::uint32_t drops = detail::load(slot.pin_drops, std::memory_order_acquire);
+    const std::uint32_t shared_adds = detail::load(slot.shared_pin_adds, std::memory_order_relaxed);
+    const std::uint32_t adds = detail::load(slot.pin_adds, std::memory_order_relaxed);
+    return (adds + shared_adds) - (drops + shared_drops);
+}
 
 // What one pass over the slots found (Pins::scan).
 struct PinScan {
@@ -21,26 +45,89 @@ struct PinScan {
     std::int64_t oldest_gen_time = 0;   // that frame's gen_time: when the writer wrote it (ns)
 };
 
+class Pins;
+
+namespace detail {
+// The Pins whose pin thread the calling thread is (Pins::PinThread), or null.
+extern constinit thread_local const Pins* pin_thread_of;
+}  // namespace detail
+
 class Pins {
 public:
     // `mapping` must be writable (the owner's).
     explicit Pins(std::shared_ptr<Mapping> mapping);
+    Pins(const Pins&) = delete;
+    Pins& operator=(const Pins&) = delete;
 
-    // Adds one pin to the slot at `index`: one relaxed fetch_add. Allowed
-    // only while the writer cannot be overwriting that slot: the frame in it
-    // is still covered by the caller's gate (sequence >= the gate the caller
-    // registered with Writer::gate_on, and the gate is moved past the frame
-    // only afterwards), or the caller already holds a pin on it. Under that
-    // rule no check of the slot is needed (PROTOCOL.md, P1).
-    void add(std::uint64_t index) const noexcept;
+    // Makes the calling thread this journal's pin thread while it lives: add
+    // and release made on it then change the slot's pin_adds / pin_drops with
+    // plain stores instead of a locked instruction. At most one thread is
+    // the pin thread at a time; the role passes on when the scope ends
+    // (acq_rel on bound_, so the next pin thread sees every store of the
+    // last). A scope opened on the thread that already is the pin thread is
+    // a no-op (the runner's dispatch loop inside a benchmark's own scope).
+    // Throws std::logic_error when another thread is the pin thread, or
+    // this thread already is another journal's. Must not outlive `pins`.
+    // [owner thread]
+    class PinThread {
+    public:
+        explicit PinThread(const Pins& pins);
+        ~PinThread();
+        PinThread(const PinThread&) = delete;
+        PinThread& operator=(const PinThread&) = delete;
 
-    // Drops one pin from the slot at `index` (acq_rel). Returns false (and
-    // changes nothing) when the slot had no pin: a double release, a bug in
-    // the caller.
-    bool release(std::uint64_t index) const noexcept;
+    private:
+        const Pins* bound_ = nullptr;  // null when nested in a scope of the same Pins
+    };
 
-    // Pins currently on the slot at `index`.
-    [[nodiscard]] std::uint32_t count(std::uint64_t index) const noexcept;
+    // Adds one pin to the slot at `index`. Allowed only while the writer
+    // cannot be overwriting that slot: the frame in it is still covered by
+    // the caller's gate (sequence >= the gate the caller registered with
+    // Writer::gate_on, and the gate is moved past the frame only afterwards),
+    // or the caller already holds a pin on it. Under that rule no check of
+    // the slot is needed (PROTOCOL.md, P1). [any thread of the owner]
+    // On the pin thread one plain store (pin_adds, relaxed); elsewhere one
+    // locked instruction (a relaxed fetch_add of shared_pin_adds).
+    void add(std::uint64_t index) const noexcept {
+        FrameHeader& slot = mapping_->slot(index);
+        if (detail::pin_thread_of == this) [[likely]] {
+            detail::store(slot.pin_adds, detail::load(slot.pin_adds, std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+        } else {
+            detail::ref(slot.shared_pin_adds).fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+
+    // Drops one pin from the slot at `index`; the pin may have been added on
+    // any thread. Returns false (and changes nothing) when the slot has no
+    // pin: a double release, a bug in the caller (a real pin is never
+    // refused: pins_on's reading order). Release order: the holder's reads
+    // of the payload happen before the writer's acquire load that sees the
+    // drop (PROTOCOL.md, P2). [any thread of the owner] On the pin thread
+    // one plain store (pin_drops, release); elsewhere one locked instruction
+    // (a release fetch_add of shared_pin_drops).
+    bool release(std::uint64_t index) const noexcept {
+        if (count(index) == 0) [[unlikely]] return false;
+        drop(index);
+        return true;
+    }
+
+    // release() without the check, for a caller that counts the pins it
+    // holds itself and so knows it holds one here (the runner's EngineHost
+    // counts each engine's pins per slot): four loads fewer on every drop of
+    // a kept frame. Dropping a pin nobody holds corrupts the count.
+    void drop(std::uint64_t index) const noexcept {
+        FrameHeader& slot = mapping_->slot(index);
+        if (detail::pin_thread_of == this) [[likely]] {
+            detail::store(slot.pin_drops, detail::load(slot.pin_drops, std::memory_order_relaxed) + 1,
+                          std::memory_order_release);
+        } else {
+            detail::ref(slot.shared_pin_drops).fetch_add(1, std::memory_order_release);
+        }
+    }
+
+    // Pins currently on the slot at `index` (pins_on). [any thread]
+    [[nodiscard]] std::uint32_t count(std::uint64_t index) const noexcept { return pins_on(mapping_->slot(index)); }
 
     // Slots that carry at least one pin right now.
     [[nodiscard]] std::uint64_t pinned_slots() const noexcept;
@@ -56,6 +143,7 @@ public:
 
 private:
     std::shared_ptr<Mapping> mapping_;
+    mutable std::atomic<bool> bound_{false};  // some thread is the pin thread (PinThread)
 };
 
 }  // namespace sigrun::journal
