@@ -61,8 +61,7 @@ EngineHost::EngineHost(std::string engine_name, FactorPublisher* publisher, cons
     api_.frame_info = &EngineHost::on_frame_info;
     if (pins_ != nullptr) {
         slots_ = pins_->mapping()->geometry().capacity;
-        retained_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots_);
-        released_ = std::make_unique<std::atomic<std::uint32_t>[]>(slots_);
+        holds_ = std::make_unique<SlotHolds[]>(slots_);
     }
     if (publisher_ != nullptr) {
         batch_capacity_ = publisher_->max_batch_values();
@@ -202,18 +201,22 @@ void EngineHost::flush_batch() noexcept {
     }
 }
 
+// The hot path of keeping a frame (callgrind names every instruction here:
+// BM_Handoff/keep in tools/bench): a few compares, the pin, two counters.
 std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     auto* self = static_cast<EngineHost*>(ctx);
-    if (kRunnerHandoff != SIGRUN_HANDOFF_FRAME_REF) return 1;  // copy runner: engines copy
+    if constexpr (kRunnerHandoff != SIGRUN_HANDOFF_FRAME_REF) return 1;  // copy runner: engines copy
     const CurrentFrame* frame = self->current_;
-    if (frame == nullptr || !frame->retainable || data != frame->data || self->pins_ == nullptr) {
+    // `retainable` frames are only ever handed out with pins_ set.
+    if (frame == nullptr || data != frame->data || !frame->retainable) [[unlikely]] {
         return 2;  // not the gated frame of the current call: the SDK falls back to a copy
     }
     // The dispatcher's gate covers this frame for the whole call (or, in a
     // warm-up replay, MdRetention's hold does), so the writer cannot be
-    // claiming the slot: one increment is the whole pin.
+    // claiming the slot: the pin is one store on the dispatch thread (the md
+    // journal's pin thread), one atomic increment elsewhere.
     self->pins_->add(frame->slot);
-    bump(self->retained_[frame->slot]);
+    bump(self->holds_[frame->slot].retained);
     self->retains_.store(self->retains_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return 0;
 }
@@ -224,45 +227,53 @@ void EngineHost::report_bad_release() noexcept {
     }
 }
 
+void EngineHost::report_foreign_release() noexcept {
+    if (bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
+        spdlog::error("[{}] frame_release of a pointer that is not a retained frame; fix the engine", name_);
+    }
+}
+
 void EngineHost::on_release(void* ctx, const void* data) {
     auto* self = static_cast<EngineHost*>(ctx);
     const auto slot = self->pins_ != nullptr ? self->pins_->mapping()->slot_of_payload(data) : std::nullopt;
-    if (!slot) {
-        if (self->bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
-            spdlog::error("[{}] frame_release of a pointer that is not a retained frame; fix the engine", self->name_);
-        }
+    if (!slot) [[unlikely]] {
+        self->report_foreign_release();
         return;
     }
-    auto& retained = self->retained_[*slot];
-    auto& released = self->released_[*slot];
-    if (inside_ == self) {
-        // On the dispatch thread, inside this engine's call: retained_ is
-        // this thread's own counter, so taking one back is a plain store.
-        const std::uint32_t held = retained.load(std::memory_order_relaxed) - released.load(std::memory_order_relaxed);
-        if (held == 0) {
-            self->report_bad_release();
-            return;
-        }
-        retained.store(retained.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-        self->pins_->release(*slot);
+    SlotHolds& holds = self->holds_[*slot];
+    if (inside_ != self) [[unlikely]] {
+        self->release_from_another_thread(holds, *slot);
         return;
     }
-    std::uint32_t current = released.load(std::memory_order_relaxed);
+    // On the thread running this engine's call, inside it: `retained` is
+    // this thread's own counter, so taking one back is a plain store, and
+    // having checked the engine holds one here, the pin is dropped unchecked.
+    const std::uint32_t retained = holds.retained.load(std::memory_order_relaxed);
+    if (retained == holds.released.load(std::memory_order_relaxed)) [[unlikely]] {
+        self->report_bad_release();
+        return;
+    }
+    holds.retained.store(retained - 1, std::memory_order_relaxed);
+    self->pins_->drop(*slot);
+}
+
+void EngineHost::release_from_another_thread(SlotHolds& holds, std::uint64_t slot) noexcept {
+    std::uint32_t current = holds.released.load(std::memory_order_relaxed);
     do {
-        if (current == retained.load(std::memory_order_relaxed)) {
-            self->report_bad_release();
+        if (current == holds.retained.load(std::memory_order_relaxed)) {
+            report_bad_release();
             return;
         }
-    } while (!released.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
-    self->pins_->release(*slot);
+    } while (!holds.released.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+    pins_->drop(slot);
 }
 
 std::uint32_t EngineHost::holds_on(std::uint64_t slot) const noexcept {
     if (slot >= slots_) return 0;
     // Released first: a release racing with this read then never makes the
     // difference negative.
-    const std::uint32_t released = released_[slot].load(std::memory_order_relaxed);
-    return retained_[slot].load(std::memory_order_relaxed) - released;
+    const std::uint32_t released = holds_[slot].released.load(std::memory_order_relaxed);
+    return holds_[slot].retained.load(std::memory_order_relaxed) - released;
 }
 
 std::uint64_t EngineHost::frames_held() const noexcept {
@@ -278,7 +289,7 @@ std::uint64_t EngineHost::release_all() noexcept {
             pins_->release(i);
             ++released;
         }
-        released_[i].store(retained_[i].load(std::memory_order_relaxed), std::memory_order_relaxed);
+        holds_[i].released.store(holds_[i].retained.load(std::memory_order_relaxed), std::memory_order_relaxed);
     }
     return released;
 }

@@ -90,6 +90,16 @@ public:
 private:
     using Field = std::array<char, SIGRUN_NAME_LEN>;
 
+    // This engine's retains per md slot: taken only on the thread running
+    // its calls (plain load + store); given back inside its call on that
+    // thread (a plain store taking one back from `retained`) or from any
+    // other thread (atomic RMW on `released`). Held = retained - released.
+    // One 8-byte entry per slot: a keep and a drop touch one line.
+    struct SlotHolds {
+        std::atomic<std::uint32_t> retained{0};
+        std::atomic<std::uint32_t> released{0};
+    };
+
     static void on_log(void* ctx, std::int32_t level, const char* message);
     static std::int32_t on_emit(void* ctx, const char* factor, const char* instrument, double value);
     static std::int32_t on_retain(void* ctx, const void* data);
@@ -102,6 +112,8 @@ private:
     std::int32_t add_value(std::int32_t factor_id, const char* instrument, double value) noexcept;
     void flush_batch() noexcept;
     void report_bad_release() noexcept;
+    void report_foreign_release() noexcept;
+    void release_from_another_thread(SlotHolds& holds, std::uint64_t slot) noexcept;
     // Logs `what` once per engine and counts the refusal; returns `code`.
     std::int32_t refuse(std::int32_t code, const char* what) noexcept;
 
@@ -117,11 +129,7 @@ private:
     const journal::Pins* pins_;
     HostConfig config_;
 
-    // Retains per md slot: taken only on the dispatch thread (plain
-    // load + store), given back from any thread (atomic RMW on released_).
-    // Held = retained - released.
-    std::unique_ptr<std::atomic<std::uint32_t>[]> retained_;
-    std::unique_ptr<std::atomic<std::uint32_t>[]> released_;
+    std::unique_ptr<SlotHolds[]> holds_;
     std::uint64_t slots_ = 0;
 
     // Factor names registered by the engine, as NUL-padded journal fields.

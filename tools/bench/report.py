@@ -436,16 +436,12 @@ def targets(rows, base):
     fi = fr and fr.get("instructions_per_event")
     retains = fr and fr.get("retains_per_event")
     inc, cas = floor["atomic_increment"], floor["compare_exchange"]
-    fr_bound = (f"floor in this run: a keep and its drop are two locked instructions on the frame's count "
-                f"(`Pins::add`, then `Pins::release`'s decrement; one atomic increment is {num(inc, 1)} ns) "
-                f"plus the borrowed call {num(fb, 1)} ns"
-                + (f" = {fb + 2 * inc:.1f} ns" if fb and inc else "")
-                + ": the release must be an atomic read-modify-write (it may come from any thread)"
-                + (", so 15 ns is below one keep + drop on this machine" if fb and inc and fb + 2 * inc >= 15 else
-                   (f"; the floor is under 15 ns here, the other {f - fb - 2 * inc:.1f} ns are the host's "
-                    "bookkeeping per keep and drop (the slot found from the payload pointer, the per-slot "
-                    "retained/released counts that catch a double release, the SDK's handle)"
-                    if f and fb and inc else ""))
+    fr_bound = (f"on the dispatch thread a keep and its drop are two plain stores to the slot's pin counters "
+                f"(`Pins::add`, `Pins::drop` on the pin thread: no locked instruction; off it each would be one "
+                f"atomic increment, {num(inc, 1)} ns); the borrowed call alone is {num(fb, 1)} ns"
+                + (f", so the other {f - fb:.1f} ns are the keep itself: two more C ABI calls "
+                   "(`frame_retain`, `frame_release`), the slot found from the payload pointer and the "
+                   "host's per-engine count that catches a double release" if f and fb else "")
                 + (f"; {fi:.0f} instructions/event" if fi else "")
                 + (f"; {retains:.2f} retains/event" if retains is not None else ""))
     add("2", "handoff keeping a 384 B Depth, frame-ref ≤ 15 ns/event", f"{num(f, 1)} ns", ratio(f, 15),
@@ -569,8 +565,8 @@ def floors_section(rows):
     out = ["| floor | ns (median) |", "|---|---:|"]
     for k, label in (("clock_realtime", "one `clock_gettime(CLOCK_REALTIME)` (the journal writer's, when gen_time is 0)"),
                      ("rdtsc", "one `rdtsc` (the benchmarks' stamp)"),
-                     ("atomic_increment", "one uncontended atomic increment (a frame-ref keep: `Pins::add`)"),
-                     ("compare_exchange", "one uncontended compare-exchange (`Pins::release`, `CopyPool::give_back`)")):
+                     ("atomic_increment", "one uncontended atomic increment (a frame-ref keep or drop off the dispatch thread)"),
+                     ("compare_exchange", "one uncontended compare-exchange (a drop off the dispatch thread, `CopyPool::give_back`)")):
         out.append(f"| {label} | {num(per_event_ns(find(rows, f'floor_{k}', 'machine')), 1)} |")
     c = find(rows, "cacheline_roundtrip")
     if c:

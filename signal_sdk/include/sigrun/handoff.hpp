@@ -12,8 +12,10 @@
 //              (allocation-free once the pool has grown to the number of
 //              messages kept at once); the journal never waits for it.
 //   frame_ref  keep() retains the journal frame itself through
-//              host->frame_retain (one atomic increment of the frame's
-//              reference count in the journal); the writer will not
+//              host->frame_retain (one store to the frame's pin count
+//              in the journal, no locked instruction on the dispatch
+//              thread; a drop on another thread is one atomic
+//              increment); the writer will not
 //              overwrite the frame until the Kept is dropped, on whatever
 //              thread that happens. A runner that cannot retain (copy build,
 //              journal owned by another process) makes keep() fall back to a
@@ -68,7 +70,10 @@ class Kept {
 
 public:
     // Gives `message` back through `release(owner, message)` when dropped.
-    using ReleaseFn = void (*)(void* owner, const void* message) noexcept;
+    // The signature of sigrun_host_api::frame_release, so that a kept frame
+    // calls the host directly (no trampoline on every drop); it must not
+    // throw (reset() is noexcept).
+    using ReleaseFn = void (*)(void* owner, const void* message);
 
     Kept() noexcept = default;
     Kept(const Message* message, void* owner, ReleaseFn release) noexcept
@@ -202,11 +207,6 @@ private:
     std::vector<std::unique_ptr<Block[]>> chunks_;
 };
 
-inline void release_frame(void* api, const void* data) noexcept {
-    const auto* host_api = static_cast<const sigrun_host_api*>(api);
-    host_api->frame_release(host_api->host_ctx, data);
-}
-
 }  // namespace detail
 
 // How one engine instance keeps messages. One per engine, keep() only on the
@@ -214,7 +214,9 @@ inline void release_frame(void* api, const void* data) noexcept {
 template <HandoffMode Mode>
 class Handoff {
 public:
-    explicit Handoff(Host host) noexcept : host_(host) {}
+    // Whether the host can retain frames is read once here: the host's
+    // table does not change while the engine lives.
+    explicit Handoff(Host host) noexcept : host_(host), can_retain_(host.can_retain_frames()) {}
 
     static constexpr HandoffMode mode = Mode;
 
@@ -223,10 +225,10 @@ public:
     template <class Message>
     Kept<Message> keep(const Message& message) {
         if constexpr (Mode == HandoffMode::frame_ref) {
-            if (host_.can_retain_frames()) {
+            if (can_retain_) [[likely]] {
                 const sigrun_host_api* api = host_.api();
-                if (api->frame_retain(api->host_ctx, &message) == 0) {
-                    return Kept<Message>(&message, const_cast<sigrun_host_api*>(api), &detail::release_frame);
+                if (api->frame_retain(api->host_ctx, &message) == 0) [[likely]] {
+                    return Kept<Message>(&message, api->host_ctx, api->frame_release);
                 }
             }
             note_copy_fallback();
@@ -253,6 +255,7 @@ private:
     }
 
     Host host_;
+    bool can_retain_;
     std::uint64_t copy_fallbacks_ = 0;
     detail::CopyPool pool_;
 };

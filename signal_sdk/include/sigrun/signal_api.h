@@ -203,15 +203,19 @@ typedef struct sigrun_host_api {
      * frame_release. `data` must be the `data` argument of the current
      * signal_on_data call. Returns 0 on success, non-zero when the runner
      * cannot retain it (copy-mode runner, a journal owned by another process,
-     * or not the current frame). Costs one atomic increment of the frame's
-     * reference count in the journal.
+     * or not the current frame). Costs one store to the frame's pin count in
+     * the journal (on the dispatch thread no locked instruction: the journal
+     * keeps that thread's pins in counters only it writes).
      * Each successful retain needs exactly one frame_release. Engines built
      * with the C++ SDK never call this directly: sigrun::Engine::keep does.
      * [dispatch-thread], only from inside signal_on_data. */
     int32_t (*frame_retain)(void* host_ctx, const void* data);
 
-    /* Drop one reference taken with frame_retain. After the last release
-     * the engine must not read `data` again. Must happen before
+    /* Drop one reference taken with frame_retain. `data` is the pointer that
+     * was retained (the `data` argument of that signal_on_data call). After
+     * the last release the engine must not read `data` again. Costs one
+     * store when called from inside a signal_on_data call, one atomic
+     * increment from any other thread. Must happen before
      * signal_destroy returns: the runner reports and force-releases frames
      * an engine still holds after destroy, as a bug in the engine.
      * [thread-safe] */
