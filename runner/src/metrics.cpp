@@ -62,8 +62,9 @@ std::int64_t realtime_ns() {
 //
 // Computed here, at scrape time, from what the journal already holds, so
 // that pinning costs the hot path nothing new: a pin (EngineHost::on_retain,
-// Pins::add) stays one relaxed increment and a release one acq_rel
-// decrement, with no clock read, no store of a timestamp and no lock. The
+// Pins::add) stays one store to the slot's pin counters and a drop one more
+// (plain on the dispatch thread, atomic elsewhere), with no clock read, no
+// store of a timestamp and no lock. The
 // scrape's one pass over the slots (Pins::scan) finds the oldest pinned
 // frame; its gen_time is when the md writer wrote it (the writer's own
 // CLOCK_REALTIME read, already paid per frame). A frame is pinned while it

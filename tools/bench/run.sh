@@ -56,9 +56,9 @@ done
 
 jobs=${SIGRUN_BENCH_JOBS:-2}
 if [ "$quick" = 1 ]; then
-  reps=3; min_time=0.05; lat_samples=100000; lat_rounds=5; events=20480; e2e_events=${SIGRUN_BENCH_EVENTS:-200000}; e2e_runs=1
+  reps=3; min_time=0.05; lat_samples=100000; lat_rounds=5; events=20480; e2e_events=${SIGRUN_BENCH_EVENTS:-200000}; e2e_runs=3
 else
-  reps=10; min_time=0.5; lat_samples=1000000; lat_rounds=10; events=102400; e2e_events=${SIGRUN_BENCH_EVENTS:-2000000}; e2e_runs=3
+  reps=10; min_time=0.5; lat_samples=1000000; lat_rounds=10; events=102400; e2e_events=${SIGRUN_BENCH_EVENTS:-2000000}; e2e_runs=15
 fi
 
 out=build/bench
@@ -166,6 +166,10 @@ done
 swap_rounds=${SIGRUN_BENCH_SWAP_ROUNDS:-100}
 reload_every=$(( e2e_events / swap_rounds ))
 [ "$reload_every" -ge 1 ] || reload_every=1
+# One config per build; the end-to-end runs then alternate between the two
+# builds (release, zero-copy, release, ...), so that a drift of the machine's
+# speed during the runs moves both alike and the pairwise ratio means
+# something (report.py: runner_e2e_pair_ratio).
 for preset in release zero-copy; do
   dir=$root/$out/e2e-$preset
   mkdir -p "$dir"
@@ -185,7 +189,10 @@ for preset in release zero-copy; do
   "output": { "print_factors": 0 }
 }
 JSON
-  for run in $(seq 1 "$e2e_runs"); do
+done
+for run in $(seq 1 "$e2e_runs"); do
+  for preset in release zero-copy; do
+    dir=$root/$out/e2e-$preset
     step "runner end to end ($preset, $e2e_events synthetic events, run $run/$e2e_runs)"
     rm -rf "$dir/journal"
     t0=$(date +%s%N)
@@ -196,6 +203,9 @@ JSON
     "build/$preset/tools/journal_inspect/sigrun-journal" info "$dir/journal/signals.journal" \
       > "$raw/e2e-$preset-$run-signals.txt" 2>>"$log" || die "sigrun-journal info on the signals journal failed; see $log"
   done
+done
+for preset in release zero-copy; do
+  dir=$root/$out/e2e-$preset
   # Hot swap: the same run, every engine reloaded from its own file after each
   # $reload_every dispatched frames (sigrun --reload-every): about
   # $swap_rounds rounds of three swaps at full feed speed, no state carried,
