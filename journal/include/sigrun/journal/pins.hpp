@@ -90,12 +90,7 @@ public:
     // locked instruction (a relaxed fetch_add of shared_pin_adds).
     void add(std::uint64_t index) const noexcept {
         FrameHeader& slot = mapping_->slot(index);
-        if (detail::pin_thread_of == this) [[likely]] {
-            detail::store(slot.pin_adds, detail::load(slot.pin_adds, std::memory_order_relaxed) + 1,
-                          std::memory_order_relaxed);
-        } else {
-            detail::ref(slot.shared_pin_adds).fetch_add(1, std::memory_order_relaxed);
-        }
+        count_one(slot.pin_adds, slot.shared_pin_adds, std::memory_order_relaxed);
     }
 
     // Drops one pin from the slot at `index`; the pin may have been added on
@@ -118,12 +113,7 @@ public:
     // a kept frame. Dropping a pin nobody holds corrupts the count.
     void drop(std::uint64_t index) const noexcept {
         FrameHeader& slot = mapping_->slot(index);
-        if (detail::pin_thread_of == this) [[likely]] {
-            detail::store(slot.pin_drops, detail::load(slot.pin_drops, std::memory_order_relaxed) + 1,
-                          std::memory_order_release);
-        } else {
-            detail::ref(slot.shared_pin_drops).fetch_add(1, std::memory_order_release);
-        }
+        count_one(slot.pin_drops, slot.shared_pin_drops, std::memory_order_release);
     }
 
     // Pins currently on the slot at `index` (pins_on). [any thread]
@@ -142,6 +132,17 @@ public:
     [[nodiscard]] const std::shared_ptr<Mapping>& mapping() const noexcept { return mapping_; }
 
 private:
+    // One more on `own` (the pin thread's counter: a plain load and store,
+    // only that thread writes it) or, on any other thread, on `shared` (an
+    // atomic increment), stored with `order`.
+    void count_one(std::uint32_t& own, std::uint32_t& shared, std::memory_order order) const noexcept {
+        if (detail::pin_thread_of == this) [[likely]] {
+            detail::store(own, detail::load(own, std::memory_order_relaxed) + 1, order);
+        } else {
+            detail::ref(shared).fetch_add(1, order);
+        }
+    }
+
     std::shared_ptr<Mapping> mapping_;
     mutable std::atomic<bool> bound_{false};  // some thread is the pin thread (PinThread)
 };
