@@ -207,9 +207,10 @@ std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     auto* self = static_cast<EngineHost*>(ctx);
     if constexpr (kRunnerHandoff != SIGRUN_HANDOFF_FRAME_REF) return 1;  // copy runner: engines copy
     const CurrentFrame* frame = self->current_;
-    // `retainable` frames are only ever handed out with pins_ set.
-    if (frame == nullptr || data != frame->data || !frame->retainable) [[unlikely]] {
-        return 2;  // not the gated frame of the current call: the SDK falls back to a copy
+    if (frame == nullptr || data != frame->data || !frame->retainable || self->pins_ == nullptr) [[unlikely]] {
+        // Not the gated frame of the current call, or a journal this host
+        // does not pin (no Pins: another process owns it): the SDK copies.
+        return 2;
     }
     // The dispatcher's gate covers this frame for the whole call (or, in a
     // warm-up replay, MdRetention's hold does), so the writer cannot be
