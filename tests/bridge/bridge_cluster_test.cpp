@@ -4,6 +4,8 @@
 //     bridge's subscribe side and a plain NATS client exactly once, in order;
 //   - killing the stream's leader node and the bridges themselves mid-stream
 //     loses and duplicates nothing, and the bridges resume by themselves;
+//   - a durable consumer left ahead of the subscriber's journal is reset to
+//     it and delivers the rest once;
 //   - md from the stream, through two subscribers, into two runners on two
 //     journal folders gives the same factor values as the local replay.
 // Each test starts and stops its own cluster (data under the build tree).
@@ -81,8 +83,8 @@ protected:
         return work_ / name / "journal";
     }
 
-    // The stream's last sequence and leader, through a plain client; 0/"" while unavailable.
-    std::pair<std::uint64_t, std::string> stream_state(const std::string& stream) {
+    // A plain client's JetStream context on the cluster (no sigrun-bridge code).
+    jsCtx* plain_jetstream() {
         if (!nc_) {
             natsOptions* opts = nullptr;
             natsOptions_Create(&opts);
@@ -96,11 +98,17 @@ protected:
             natsOptions_Destroy(opts);
             natsConnection_JetStream(&js_, nc_, nullptr);
         }
+        return js_;
+    }
+
+    // The stream's last sequence and leader, through a plain client; 0/"" while unavailable.
+    std::pair<std::uint64_t, std::string> stream_state(const std::string& stream) {
+        jsCtx* js = plain_jetstream();
         jsOptions jo;
         jsOptions_Init(&jo);
         jo.Wait = 500;
         jsStreamInfo* si = nullptr;
-        if (js_GetStreamInfo(&si, js_, stream.c_str(), &jo, nullptr) != NATS_OK) return {0, ""};
+        if (js_GetStreamInfo(&si, js, stream.c_str(), &jo, nullptr) != NATS_OK) return {0, ""};
         std::pair<std::uint64_t, std::string> result{si->State.LastSeq, si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : ""};
         jsStreamInfo_Destroy(si);
         return result;
@@ -108,6 +116,30 @@ protected:
     ~BridgeCluster() override {
         if (js_) jsCtx_Destroy(js_);
         if (nc_) natsConnection_Destroy(nc_);
+    }
+
+    // Fetches `count` messages from the existing durable `consumer` and never
+    // acknowledges them: what a subscriber killed before writing them leaves.
+    void fetch_without_writing(const std::string& stream, const std::string& filter, const std::string& consumer,
+                               std::size_t count) {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = stream.c_str();
+        so.Consumer = consumer.c_str();
+        natsSubscription* sub = nullptr;
+        jsErrCode code{};
+        const natsStatus s = js_PullSubscribe(&sub, plain_jetstream(), filter.c_str(), consumer.c_str(), nullptr, &so, &code);
+        ASSERT_EQ(s, NATS_OK) << "plain client cannot bind to consumer " << consumer << ": " << natsStatus_GetText(s) << " " << code;
+        std::size_t got = 0;
+        const auto until = std::chrono::steady_clock::now() + 30s;
+        while (got < count && std::chrono::steady_clock::now() < until) {
+            natsMsgList list{};
+            natsSubscription_Fetch(&list, sub, static_cast<int>(count - got), 1000, nullptr);
+            got += static_cast<std::size_t>(list.Count);
+            natsMsgList_Destroy(&list);
+        }
+        natsSubscription_Destroy(sub);
+        ASSERT_EQ(got, count) << "the plain client fetched too few messages from consumer " << consumer;
     }
 
     std::unique_ptr<SpawnedProcess> start_bridge(const std::string& command, const std::filesystem::path& config,
@@ -161,17 +193,22 @@ TEST_F(BridgeCluster, DemoSignalsReachTheBridgeSubscriberAndAPlainClientExactlyO
 }
 
 // A journal written live while the bridges run: trades with increasing ids.
+// Trade number i of the test journals.
+void write_trade(journal::Writer& writer, std::uint64_t i) {
+    sigrun_trade t{};
+    std::strncpy(t.instrument, i % 2 ? "BTCUSDT" : "ETHUSDT", sizeof t.instrument - 1);
+    std::strncpy(t.exchange, "test", sizeof t.exchange - 1);
+    t.price = 60000.0 + static_cast<double>(i % 1000);
+    t.size = 0.001 * static_cast<double>(i % 7 + 1);
+    t.trade_id = static_cast<std::int64_t>(i);
+    t.receive_time_ns = static_cast<std::int64_t>(i) * 1000;
+    writer.write_message(SIGRUN_MSG_TRADE, t, t.receive_time_ns);
+}
+
 void write_live_journal(const std::filesystem::path& path, std::uint64_t frames, std::atomic<bool>& done) {
     journal::Writer writer(path, journal::WriterOptions{journal::Geometry{32768, 256}, std::chrono::seconds(1)});
     for (std::uint64_t i = 1; i <= frames; ++i) {
-        sigrun_trade t{};
-        std::strncpy(t.instrument, i % 2 ? "BTCUSDT" : "ETHUSDT", sizeof t.instrument - 1);
-        std::strncpy(t.exchange, "test", sizeof t.exchange - 1);
-        t.price = 60000.0 + static_cast<double>(i % 1000);
-        t.size = 0.001 * static_cast<double>(i % 7 + 1);
-        t.trade_id = static_cast<std::int64_t>(i);
-        t.receive_time_ns = static_cast<std::int64_t>(i) * 1000;
-        writer.write_message(SIGRUN_MSG_TRADE, t, t.receive_time_ns);
+        write_trade(writer, i);
         if (i % 100 == 0) std::this_thread::sleep_for(10ms);  // ~10 000 frames/s
     }
     writer.flush_hint();
@@ -270,6 +307,59 @@ TEST_F(BridgeCluster, LeaderKillAndBridgeKillsMidStreamLoseAndDuplicateNothing) 
     }
     std::cout << fmt::format("[check] stream SIGRUN_LIVE holds {} messages: sequence n = journal frame n for every n; "
                              "the subscriber's journal holds the same {} frames in order\n", messages.size(), got.size());
+}
+
+// A subscriber killed after its consumer delivered frames but before it wrote
+// them leaves the durable consumer ahead of its journal (the CI failure of
+// stop 16: an R3 cluster answered the lookup after the reset with the old
+// consumer, without its durable name). Each round: more frames published, the
+// consumer pushed ahead by a plain client that fetches and never writes, then
+// the subscriber must reset the consumer to its journal and deliver the rest,
+// exactly once, in order.
+TEST_F(BridgeCluster, ConsumerAheadOfTheJournalIsResetAndDeliversTheRestOnce) {
+    constexpr std::uint64_t kChunk = 1000;
+    constexpr std::uint64_t kRounds = 4;
+    const auto live = work_ / "live" / "md.journal";
+    std::filesystem::create_directories(live.parent_path());
+    journal::Writer writer(live, journal::WriterOptions{journal::Geometry{8192, 256}, std::chrono::seconds(1)});
+    const auto received = work_ / "received" / "md.journal";
+    const auto config = bridge_config(
+        "live.json", "SIGRUN_LIVE", fmt::format(R"({{ "journal": "{}", "name": "live" }})", live.string()),
+        fmt::format(R"({{ "journal_dir": "{}", "consumer": "runner", "capacity": 8192, "slot_size": 256, "batch": 64 }})",
+                    received.parent_path().string()));
+
+    for (std::uint64_t round = 1; round <= kRounds; ++round) {
+        for (std::uint64_t i = (round - 1) * kChunk + 1; i <= round * kChunk; ++i) write_trade(writer, i);
+        writer.flush_hint();
+        const auto tag = fmt::format("round-{}", round);
+        const auto pub = run_tool(SIGRUN_BRIDGE, {"publish", "--config", config.string(), "--stop-at-end"}, work_, "publish-" + tag);
+        ASSERT_EQ(pub.exit_code, 0) << pub.err;
+
+        const std::uint64_t written = (round - 1) * kChunk;  // what the subscriber's journal holds
+        const std::uint64_t ahead = round == 1 ? 0 : 97 * round;
+        if (ahead > 0) fetch_without_writing("SIGRUN_LIVE", "sigrun.live.>", "runner", ahead);
+
+        const auto sub = run_tool(SIGRUN_BRIDGE, {"subscribe", "--config", config.string(), "--stop-at-end"}, work_,
+                                  "subscribe-" + tag);
+        ASSERT_EQ(sub.exit_code, 0) << sub.err;
+        if (ahead > 0) {
+            EXPECT_NE(sub.err.find(fmt::format("consumer runner delivered up to stream sequence {}, the journal holds up "
+                                               "to {}: delivering again from {}", written + ahead, written, written + 1)),
+                      std::string::npos)
+                << sub.err;
+        }
+        ASSERT_EQ(read_journal(received).size(), round * kChunk) << tag << "\n" << sub.err;
+    }
+
+    const auto frames = read_journal(live);
+    const auto got = read_journal(received);
+    ASSERT_EQ(got.size(), frames.size());
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        ASSERT_EQ(got[i].sequence, i + 1);
+        ASSERT_EQ(got[i].payload, frames[i].payload) << "frame " << i + 1;
+    }
+    std::cout << fmt::format("[check] {} resets of consumer runner; the subscriber's journal holds the {} frames in order\n",
+                             kRounds - 1, got.size());
 }
 
 // The values of a signals journal's factor frames, without the publish times.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "durable_consumer.hpp"
 #include "envelope.hpp"
 #include "stream_access.hpp"
 #include "sigrun/journal/error.hpp"
@@ -151,74 +152,26 @@ void Subscriber::subscribe() {
     // died (or to a fetch that gave up) before writing them; acking a later
     // message would acknowledge them unseen (AckAll), so the consumer is
     // recreated to deliver again from the first frame not written here.
-    bool recreate = false;
-    bool exists = false;
-    Backoff info_backoff(session_.settings().backoff_initial_ms, session_.settings().backoff_max_ms);
-    for (int attempt = 1;; ++attempt) {
-        jsConsumerInfo* ci = nullptr;
-        jsErrCode code{};
-        const natsStatus s = js_GetConsumerInfo(&ci, session_.jetstream(), stream_name.c_str(), durable.c_str(), nullptr, &code);
-        if (s == NATS_OK) {
-            exists = true;
-            if (ci->Delivered.Stream != st.cursor.stream_sequence) {
-                spdlog::info("consumer {} delivered up to stream sequence {}, the journal holds up to {}: delivering again from {}",
-                             durable, ci->Delivered.Stream, st.cursor.stream_sequence, st.cursor.stream_sequence + 1);
-                recreate = true;
-            }
-            st.consumer_sequence = ci->Delivered.Consumer;
-            jsConsumerInfo_Destroy(ci);
-            break;
-        }
-        if (s == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) {
-            st.consumer_sequence = 0;
-            break;
-        }
-        if (!NatsSession::transient(s) && code != JSClusterNotAvailErr) {
-            throw BridgeError(fmt::format("consumer {} of stream {} cannot be read: {}", durable, stream_name,
-                                          session_.describe(s, code)));
-        }
-        const auto wait = info_backoff.next();
-        spdlog::warn("consumer {} of stream {}: {}, attempt {}; retrying in {} ms", durable, stream_name,
-                     session_.describe(s, code), attempt, wait.count());
-        if (!sleep_unless_stopped(wait)) throw BridgeError("stopped while subscribing");
+    auto position = consumer_position(session_, stream_name, durable);
+    if (position && position->delivered_stream != st.cursor.stream_sequence) {
+        spdlog::info("consumer {} delivered up to stream sequence {}, the journal holds up to {}: delivering again from {}",
+                     durable, position->delivered_stream, st.cursor.stream_sequence, st.cursor.stream_sequence + 1);
+        delete_consumer(session_, stream_name, durable);
+        position.reset();
     }
-    if (recreate) {
-        Backoff delete_backoff(session_.settings().backoff_initial_ms, session_.settings().backoff_max_ms);
-        for (int attempt = 1;; ++attempt) {
-            jsErrCode code{};
-            const natsStatus s = js_DeleteConsumer(session_.jetstream(), stream_name.c_str(), durable.c_str(), nullptr, &code);
-            if (s == NATS_OK || s == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) break;
-            if (!NatsSession::transient(s) && code != JSClusterNotAvailErr) {
-                throw BridgeError(fmt::format("consumer {} of stream {} cannot be reset to the journal's position: {}",
-                                              durable, stream_name, session_.describe(s, code)));
-            }
-            const auto wait = delete_backoff.next();
-            spdlog::warn("resetting consumer {} of stream {}: {}, attempt {}; retrying in {} ms", durable, stream_name,
-                         session_.describe(s, code), attempt, wait.count());
-            if (!sleep_unless_stopped(wait)) throw BridgeError("stopped while subscribing");
-        }
+    if (position) {
+        st.consumer_sequence = position->delivered_consumer;
+    } else {
+        create_consumer(session_, ConsumerSpec{stream_name, durable, st.filter, st.cursor.stream_sequence,
+                                               std::max<std::int64_t>(1024, 4 * std::int64_t{settings_.batch})});
         st.consumer_sequence = 0;
-        exists = false;
     }
+    // The subscription binds to the consumer as it stands (an existing one
+    // keeps the config it was created with).
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = stream_name.c_str();
-    // An existing durable at the right position is bound as it is (its
-    // config is the one it was created with); otherwise it is created.
-    if (exists) {
-        so.Consumer = durable.c_str();
-    } else {
-        so.Config.Durable = durable.c_str();
-        so.Config.AckPolicy = js_AckAll;
-        if (st.cursor.stream_sequence == 0) {
-            so.Config.DeliverPolicy = js_DeliverAll;
-        } else {
-            so.Config.DeliverPolicy = js_DeliverByStartSequence;
-            so.Config.OptStartSeq = st.cursor.stream_sequence + 1;
-        }
-        so.Config.AckWait = std::int64_t{30} * 1'000'000'000;
-        so.Config.MaxAckPending = std::max<std::int64_t>(1024, 4 * std::int64_t{settings_.batch});
-    }
+    so.Consumer = durable.c_str();
     Backoff backoff(session_.settings().backoff_initial_ms, session_.settings().backoff_max_ms);
     for (int attempt = 1;; ++attempt) {
         jsErrCode code{};
@@ -232,7 +185,11 @@ void Subscriber::subscribe() {
                                           "grant it $JS.API.> in the server's authorization",
                                           durable, stream_name, denied));
         }
-        if (!NatsSession::transient(s) && code != JSClusterNotAvailErr) {
+        // Just created or found, the consumer may still be missing from the
+        // node that answers the lookup for a moment.
+        const bool missing = s == NATS_NOT_FOUND || code == JSConsumerNotFoundErr;
+        constexpr int kMaxMissing = 20;
+        if (!NatsSession::transient(s) && code != JSClusterNotAvailErr && !(missing && attempt < kMaxMissing)) {
             throw BridgeError(fmt::format("durable consumer {} on stream {} (filter {}) cannot be used: {}; fix "
                                           "$.subscribe.filter or delete the consumer to recreate it",
                                           durable, stream_name, st.filter, session_.describe(s, code)));
