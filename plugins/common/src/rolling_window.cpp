@@ -2,16 +2,35 @@
 
 #include <algorithm>
 #include <cassert>
+#include <memory>
+#include <new>
 
 namespace sigrun::plugins {
+namespace {
+
+// Starts the lifetime of `n` zeroed T at `at` (a part of the window's block).
+template <class T>
+T* start_array(std::byte* at, std::size_t n) {
+    std::uninitialized_value_construct_n(reinterpret_cast<T*>(at), n);
+    return std::launder(reinterpret_cast<T*>(at));
+}
+
+}  // namespace
 
 RollingWindow::RollingWindow(std::size_t capacity, std::int64_t span_ns, std::size_t width)
     : capacity_(std::max<std::size_t>(capacity, 1)),
       span_ns_(std::max<std::int64_t>(span_ns, 0)),
-      width_(width),
-      times_(capacity_),
-      values_(capacity_ * width_),
-      sums_(width_) {}
+      width_(width) {
+    static_assert(alignof(CompensatedSum) <= alignof(double) && alignof(std::int64_t) <= alignof(double));
+    const std::size_t sums_bytes = width_ * sizeof(CompensatedSum);
+    const std::size_t values_bytes = capacity_ * width_ * sizeof(double);
+    const std::size_t times_bytes = capacity_ * sizeof(std::int64_t);
+    block_.reset(static_cast<std::byte*>(::operator new(sums_bytes + values_bytes + times_bytes, kBlockAlignment)));
+    std::byte* const at = block_.get();
+    sums_ = start_array<CompensatedSum>(at, width_);
+    values_ = start_array<double>(at + sums_bytes, capacity_ * width_);
+    times_ = start_array<std::int64_t>(at + sums_bytes + values_bytes, capacity_);
+}
 
 std::int64_t RollingWindow::advance_clock(std::int64_t receive_time_ns) noexcept {
     const std::int64_t now =
@@ -59,7 +78,7 @@ void RollingWindow::evict_oldest() noexcept {
     head_ = (head_ + 1) % capacity_;
     --size_;
     if (size_ == 0) {
-        std::fill(sums_.begin(), sums_.end(), CompensatedSum{});  // exactly 0
+        std::fill_n(sums_, width_, CompensatedSum{});  // exactly 0
         head_ = 0;
     }
 }

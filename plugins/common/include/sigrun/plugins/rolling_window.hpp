@@ -12,14 +12,24 @@
 // sums are sized once in the constructor, and a push or an eviction updates
 // the column sums instead of re-summing the window. An empty window sums to
 // exactly 0 (the sums restart when the last row leaves).
+//
+// Memory: the sums, the rows and their times live in ONE cache-line-aligned
+// block of their own, sums first. Every push and every eviction touches the
+// sums of every column and one row, so where the allocator puts them matters:
+// as separate vectors, an 80 B sums block could land in a reused chunk far
+// from its rows among start-up objects, and ofi ran 15 % slower in one
+// runner build than in the other with the same instructions (issue 9,
+// docs/performance.md). Move-only (the block is owned); a moved-from window
+// may only be destroyed or assigned to.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "sigrun/plugins/compensated_sum.hpp"
 
@@ -30,6 +40,8 @@ public:
     // Allocates `capacity` rows (at least 1) of `width` values. A span_ns
     // <= 0 makes a count window.
     RollingWindow(std::size_t capacity, std::int64_t span_ns, std::size_t width);
+    RollingWindow(RollingWindow&&) noexcept = default;
+    RollingWindow& operator=(RollingWindow&&) noexcept = default;
 
     // The window's clock: takes an event's receive time and returns its time
     // on the clock, which is that time, or the latest time seen so far when
@@ -54,15 +66,24 @@ public:
 private:
     void evict_oldest() noexcept;
 
+    static constexpr std::align_val_t kBlockAlignment{64};  // one cache line
+    struct BlockDelete {
+        void operator()(std::byte* block) const noexcept { ::operator delete(block, kBlockAlignment); }
+    };
+
     std::size_t capacity_;
     std::int64_t span_ns_;
     std::size_t width_;
 
+    // The block: sums_[width_], then values_[capacity_ * width_], then
+    // times_[capacity_]; the three pointers point into it (a move keeps them
+    // valid, the block does not move).
+    std::unique_ptr<std::byte, BlockDelete> block_;
+    CompensatedSum* sums_ = nullptr;
     // Ring of rows: times_[i] and values_[i * width_ + c] for slot i; the
     // oldest is at head_, size_ slots in use.
-    std::vector<std::int64_t> times_;
-    std::vector<double> values_;
-    std::vector<CompensatedSum> sums_;
+    double* values_ = nullptr;
+    std::int64_t* times_ = nullptr;
     std::size_t head_ = 0;
     std::size_t size_ = 0;
 
