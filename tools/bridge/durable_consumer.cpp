@@ -110,4 +110,35 @@ void create_consumer(NatsSession& session, const ConsumerSpec& spec) {
     }
 }
 
+natsSubscription* bind_pull_subscription(NatsSession& session, const std::string& stream, const std::string& durable,
+                                         const std::string& filter) {
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream.c_str();
+    so.Consumer = durable.c_str();
+    // Just created or found, the consumer may be missing for a moment from
+    // the node that answers the lookup.
+    constexpr int kMaxMissing = 20;
+    Backoff backoff = backoff_of(session);
+    for (int attempt = 1;; ++attempt) {
+        natsSubscription* sub = nullptr;
+        jsErrCode code{};
+        const natsStatus s = js_PullSubscribe(&sub, session.jetstream(), filter.c_str(), durable.c_str(), nullptr, &so, &code);
+        if (s == NATS_OK) return sub;
+        std::string denied;
+        if (session.take_permission_error(denied)) {
+            throw BridgeError(fmt::format("permission denied: the NATS user may not read consumer {} of stream {} ({}); "
+                                          "grant it $JS.API.> in the server's authorization",
+                                          durable, stream, denied));
+        }
+        if (!retryable(s, code) && !(not_found(s, code) && attempt < kMaxMissing)) {
+            throw BridgeError(fmt::format("durable consumer {} on stream {} (filter {}) cannot be used: {}; fix "
+                                          "$.subscribe.filter or delete the consumer to recreate it",
+                                          durable, stream, filter, session.describe(s, code)));
+        }
+        wait_to_retry(backoff, fmt::format("subscribing to consumer {} of stream {}", durable, stream),
+                      session.describe(s, code), attempt);
+    }
+}
+
 }  // namespace sigrun::bridge

@@ -1,5 +1,6 @@
 // durable_consumer.hpp — the subscriber's durable JetStream consumer: where
-// it stands, resetting it to the journal's position, creating it.
+// it stands, resetting it to the journal's position, creating it, binding a
+// pull subscription to it.
 //
 // The subscriber never lets nats.c create the consumer inside
 // js_PullSubscribe: after a reset in a cluster, the old consumer can still
@@ -43,5 +44,11 @@ void delete_consumer(NatsSession& session, const std::string& stream, const std:
 // Creates the durable pull consumer (AckAll) of `spec`. A consumer of that
 // name still present (a delete not yet applied everywhere) is waited out.
 void create_consumer(NatsSession& session, const ConsumerSpec& spec);
+
+// A pull subscription on `filter` bound to the existing durable consumer
+// (nats.c then checks only the filter against the consumer's). The caller
+// destroys it; destroying it leaves the consumer in place.
+natsSubscription* bind_pull_subscription(NatsSession& session, const std::string& stream, const std::string& durable,
+                                         const std::string& filter);
 
 }  // namespace sigrun::bridge

@@ -168,37 +168,7 @@ void Subscriber::subscribe() {
     }
     // The subscription binds to the consumer as it stands (an existing one
     // keeps the config it was created with).
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream_name.c_str();
-    so.Consumer = durable.c_str();
-    Backoff backoff(session_.settings().backoff_initial_ms, session_.settings().backoff_max_ms);
-    for (int attempt = 1;; ++attempt) {
-        jsErrCode code{};
-        const natsStatus s = js_PullSubscribe(&st.sub, session_.jetstream(), st.filter.c_str(), durable.c_str(),
-                                              nullptr, &so, &code);
-        if (s == NATS_OK) break;
-        st.sub = nullptr;
-        std::string denied;
-        if (session_.take_permission_error(denied)) {
-            throw BridgeError(fmt::format("permission denied: the NATS user may not create or read consumer {} of stream {} ({}); "
-                                          "grant it $JS.API.> in the server's authorization",
-                                          durable, stream_name, denied));
-        }
-        // Just created or found, the consumer may still be missing from the
-        // node that answers the lookup for a moment.
-        const bool missing = s == NATS_NOT_FOUND || code == JSConsumerNotFoundErr;
-        constexpr int kMaxMissing = 20;
-        if (!NatsSession::transient(s) && code != JSClusterNotAvailErr && !(missing && attempt < kMaxMissing)) {
-            throw BridgeError(fmt::format("durable consumer {} on stream {} (filter {}) cannot be used: {}; fix "
-                                          "$.subscribe.filter or delete the consumer to recreate it",
-                                          durable, stream_name, st.filter, session_.describe(s, code)));
-        }
-        const auto wait = backoff.next();
-        spdlog::warn("consumer {} on stream {}: {}, attempt {}; retrying in {} ms", durable, stream_name,
-                     session_.describe(s, code), attempt, wait.count());
-        if (!sleep_unless_stopped(wait)) throw BridgeError("stopped while subscribing");
-    }
+    st.sub = bind_pull_subscription(session_, stream_name, durable, st.filter);
     spdlog::info("consumer {} on stream {} ({}): writing {} from journal sequence {} (stream sequence {} done)",
                  durable, stream_name, st.filter, (settings_.journal_dir / settings_.file).string(),
                  st.writer->last_sequence() + 1, st.cursor.stream_sequence);
