@@ -61,8 +61,14 @@ void delete_consumer(NatsSession& session, const std::string& stream, const std:
         wait_to_retry(backoff, what, session.describe(s, code), attempt);
     }
     // The delete is acknowledged before every node has dropped the consumer.
+    constexpr int kMaxStillListed = 20;
     backoff.reset();
     for (int attempt = 1; consumer_position(session, stream, durable); ++attempt) {
+        if (attempt == kMaxStillListed) {
+            throw BridgeError(fmt::format("consumer {} of stream {} is still listed after {} lookups since it was "
+                                          "deleted; check that every node of the cluster is up, then restart",
+                                          durable, stream, kMaxStillListed));
+        }
         wait_to_retry(backoff, what, "the deleted consumer is still listed", attempt);
     }
 }
@@ -83,7 +89,7 @@ void create_consumer(NatsSession& session, const ConsumerSpec& spec) {
     config.MaxAckPending = spec.max_ack_pending;
 
     const std::string what = fmt::format("creating consumer {} of stream {}", spec.durable, spec.stream);
-    constexpr int kMaxStillThere = 20;  // a delete settles in well under that many backoffs
+    constexpr int kMaxStillThere = 20;  // a delete settles in far fewer backoffs
     int still_there = 0;
     Backoff backoff = backoff_of(session);
     for (int attempt = 1;; ++attempt) {

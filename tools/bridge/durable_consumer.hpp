@@ -38,7 +38,8 @@ struct ConsumerSpec {
 std::optional<ConsumerPosition> consumer_position(NatsSession& session, const std::string& stream,
                                                   const std::string& durable);
 
-// Deletes the consumer and returns once a lookup no longer finds it.
+// Deletes the consumer and returns once a lookup no longer finds it (20
+// lookups at most; then a BridgeError).
 void delete_consumer(NatsSession& session, const std::string& stream, const std::string& durable);
 
 // Creates the durable pull consumer (AckAll) of `spec`. A consumer of that
