@@ -222,15 +222,15 @@ std::int32_t EngineHost::on_retain(void* ctx, const void* data) {
     return 0;
 }
 
-void EngineHost::report_bad_release() noexcept {
-    if (bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
-        spdlog::error("[{}] frame_release of a frame it does not hold (double release?); fix the engine", name_);
-    }
-}
+namespace {
+constexpr const char* kNotHeld = "a frame it does not hold (double release?)";
+constexpr const char* kNotRetained = "a pointer that is not a retained frame";
+}  // namespace
 
-void EngineHost::report_foreign_release() noexcept {
+// Off the hot path; logged once per engine, every one counted.
+void EngineHost::report_bad_release(const char* what) noexcept {
     if (bad_releases_.fetch_add(1, std::memory_order_relaxed) == 0) {
-        spdlog::error("[{}] frame_release of a pointer that is not a retained frame; fix the engine", name_);
+        spdlog::error("[{}] frame_release of {}; fix the engine", name_, what);
     }
 }
 
@@ -238,7 +238,7 @@ void EngineHost::on_release(void* ctx, const void* data) {
     auto* self = static_cast<EngineHost*>(ctx);
     const auto slot = self->pins_ != nullptr ? self->pins_->mapping()->slot_of_payload(data) : std::nullopt;
     if (!slot) [[unlikely]] {
-        self->report_foreign_release();
+        self->report_bad_release(kNotRetained);
         return;
     }
     SlotHolds& holds = self->holds_[*slot];
@@ -251,7 +251,7 @@ void EngineHost::on_release(void* ctx, const void* data) {
     // having checked the engine holds one here, the pin is dropped unchecked.
     const std::uint32_t retained = holds.retained.load(std::memory_order_relaxed);
     if (retained == holds.released.load(std::memory_order_relaxed)) [[unlikely]] {
-        self->report_bad_release();
+        self->report_bad_release(kNotHeld);
         return;
     }
     holds.retained.store(retained - 1, std::memory_order_relaxed);
@@ -262,7 +262,7 @@ void EngineHost::release_from_another_thread(SlotHolds& holds, std::uint64_t slo
     std::uint32_t current = holds.released.load(std::memory_order_relaxed);
     do {
         if (current == holds.retained.load(std::memory_order_relaxed)) {
-            report_bad_release();
+            report_bad_release(kNotHeld);
             return;
         }
     } while (!holds.released.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));

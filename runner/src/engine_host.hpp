@@ -111,8 +111,7 @@ private:
     std::int32_t register_factor(std::string_view name);
     std::int32_t add_value(std::int32_t factor_id, const char* instrument, double value) noexcept;
     void flush_batch() noexcept;
-    void report_bad_release() noexcept;
-    void report_foreign_release() noexcept;
+    void report_bad_release(const char* what) noexcept;
     void release_from_another_thread(SlotHolds& holds, std::uint64_t slot) noexcept;
     // Logs `what` once per engine and counts the refusal; returns `code`.
     std::int32_t refuse(std::int32_t code, const char* what) noexcept;
