@@ -221,6 +221,36 @@ TEST_F(HolderTest, HoldingFewerFramesThanTheRingCompletesWithNothingPinnedAndNot
 }
 
 #if SIGRUN_ZERO_COPY
+// ---- an engine releasing wrongly through the raw C API ----
+
+class BadReleaseTest : public RunnerEnginesTest,
+                       public ::testing::WithParamInterface<std::pair<std::string, std::string>> {};
+
+TEST_P(BadReleaseTest, IsLoggedOnceAndTheRunCompletesWithNoPinDroppedTwice) {
+    const auto [misuse, message] = GetParam();
+    // given a C engine that, twice during the run, releases a frame it no
+    // longer holds or a pointer it never retained
+    runner_test::LogCapture logs;
+    json doc = runner_test::synthetic_config(dir_.path(), 200, 3);
+    doc["engines"].push_back(runner_test::engine("bad", test_plugins::frame_ref_handoff, {{"misuse", misuse}}));
+    // when run
+    const RunSummary s = run(doc);
+    // then the run completes, every frame reaches the engine, the misuse is
+    // logged once for the engine with the fix, and the pins stay balanced
+    EXPECT_THAT(s.error, IsEmpty());
+    EXPECT_EQ(engine(s, "bad").frames, 200u);
+    EXPECT_THAT(logs.matching("error", "[bad] frame_release of " + message + "; fix the engine"), SizeIs(1));
+    EXPECT_THAT(logs.matching("error", "still held"), IsEmpty());
+    EXPECT_EQ(s.frames_pinned_at_exit, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Misuse, BadReleaseTest,
+                         ::testing::Values(std::make_pair(std::string("release_twice"), std::string("a frame it does not hold (double release?)")),
+                                           std::make_pair(std::string("release_foreign"), std::string("a pointer that is not a retained frame"))),
+                         [](const auto& param_info) { return param_info.param.first; });
+#endif
+
+#if SIGRUN_ZERO_COPY
 TEST_F(HolderTest, HoldingMoreFramesThanTheRingFailsTheRunNamingTheHolder) {
     // given an engine keeping 100 frames in a ring of 64, a short pin timeout
     runner_test::LogCapture logs;

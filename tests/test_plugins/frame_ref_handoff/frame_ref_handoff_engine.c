@@ -6,15 +6,25 @@
  * frame-ref engine: it retains every frame and releases it before the next
  * one arrives and in signal_destroy, and emits "retained" = 1 or 0 (whether
  * the runner took the retain).
+ *
+ * Config {"misuse": "release_twice"} or {"misuse": "release_foreign"}: on
+ * its 10th and 20th frame it also releases the frame it just released
+ * again, or a pointer that was never retained (its own handle), the engine
+ * bugs the runner must report (once) and survive without dropping a pin
+ * twice.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sigrun/signal_api.h"
 
+typedef enum misuse { MISUSE_NONE, MISUSE_RELEASE_TWICE, MISUSE_RELEASE_FOREIGN } misuse;
+
 typedef struct frame_ref_engine {
     const sigrun_host_api* host;
     const void* held; /* the one frame currently retained, or NULL */
+    misuse misuse;
+    unsigned long frames;
 } frame_ref_engine;
 
 static const sigrun_plugin_info frame_ref_info = {
@@ -27,13 +37,18 @@ SIGRUN_EXPORT const sigrun_plugin_info* signal_plugin_info(void) {
 }
 
 SIGRUN_EXPORT void* signal_create(const sigrun_host_api* host, const char* config_json) {
-    (void)config_json;
     frame_ref_engine* engine = calloc(1, sizeof *engine);
     if (engine == NULL) {
         host->log(host->host_ctx, SIGRUN_LOG_ERROR, "frame_ref_handoff: out of memory creating the engine");
         return NULL;
     }
     engine->host = host;
+    /* A test plugin: the two values are looked for, not parsed. */
+    if (config_json != NULL && strstr(config_json, "\"release_twice\"") != NULL) {
+        engine->misuse = MISUSE_RELEASE_TWICE;
+    } else if (config_json != NULL && strstr(config_json, "\"release_foreign\"") != NULL) {
+        engine->misuse = MISUSE_RELEASE_FOREIGN;
+    }
     return engine;
 }
 
@@ -50,7 +65,16 @@ SIGRUN_EXPORT void signal_on_data(void* handle, int type, const void* data) {
     if (type != SIGRUN_MSG_DEPTH && type != SIGRUN_MSG_TRADE) {
         return;
     }
+    const void* released = engine->held;
     release_held(engine);
+    ++engine->frames;
+    if (engine->frames == 10 || engine->frames == 20) {
+        if (engine->misuse == MISUSE_RELEASE_TWICE && released != NULL) {
+            host->frame_release(host->host_ctx, released);
+        } else if (engine->misuse == MISUSE_RELEASE_FOREIGN) {
+            host->frame_release(host->host_ctx, engine);
+        }
+    }
     const int retained = host->frame_retain(host->host_ctx, data) == 0;
     if (retained) {
         engine->held = data;
